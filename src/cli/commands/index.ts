@@ -1,0 +1,5 @@
+import type { Command } from '../command';
+import { infoCommand } from './info';
+
+/** Every sub-command, in the order `tessera --help` lists them. */
+export const commands: Command[] = [infoCommand];

@@ -1,0 +1,52 @@
+import { axisCodes } from './affine';
+import type { Volume } from './volume';
+import { frameCount, minMax } from './volume';
+
+/** Header facts as the header panel and `tessera info` show them. Shape and spacing in file order. */
+export interface VolumeInfo {
+  name: string;
+  format: string;
+  shape: number[];
+  spacing: number[];
+  datatype: string;
+  datatype_on_disk: string;
+  endianness: 'little' | 'big';
+  axis_codes: string;
+  affine: number[][];
+  min: number;
+  max: number;
+  mean: number;
+  frames: number;
+  qform_code?: number;
+  sform_code?: number;
+  scl_slope?: number;
+  scl_inter?: number;
+}
+
+export function volumeInfo(v: Volume): VolumeInfo {
+  const [min, max] = minMax(v.data);
+  let sum = 0;
+  for (let i = 0; i < v.data.length; i++) sum += v.data[i];
+  const info: VolumeInfo = {
+    name: v.name,
+    format: v.source.format,
+    shape: v.shape,
+    spacing: v.spacing,
+    datatype: v.datatype,
+    datatype_on_disk: v.source.datatypeOnDisk,
+    endianness: v.source.littleEndian ? 'little' : 'big',
+    axis_codes: axisCodes(v.affine),
+    affine: v.affine,
+    min,
+    max,
+    mean: sum / v.data.length,
+    frames: frameCount(v),
+  };
+  if (v.source.nifti) {
+    info.qform_code = v.source.nifti.qformCode;
+    info.sform_code = v.source.nifti.sformCode;
+    info.scl_slope = v.source.sclSlope;
+    info.scl_inter = v.source.sclInter;
+  }
+  return info;
+}
