@@ -8,9 +8,12 @@ if (existsSync(CHROMIUM)) process.exit(0);
 console.log(`[tessera] ${CHROMIUM} not found: installing Debian's chromium package`);
 const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
 try {
-  execSync(`${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium`, {
-    stdio: 'inherit',
-  });
+  execSync(
+    `${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium`,
+    {
+      stdio: 'inherit',
+    },
+  );
 } catch {
   console.error('[tessera] could not install chromium; install it with: apt-get install -y chromium');
   process.exit(1);

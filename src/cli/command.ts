@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { TesseraError } from '../core/errors';
 
 /** One `tessera <name>` sub-command. Each lives in its own file under commands/. */

@@ -28,6 +28,10 @@ export async function writeFileBytes(file: string, bytes: Uint8Array): Promise<v
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, bytes);
   } catch (e) {
-    throw new TesseraError('bad-argument', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new TesseraError(
+      'bad-argument',
+      file,
+      `cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
 }

@@ -36,7 +36,10 @@ export class TesseraError extends Error {
 }
 
 export function isTesseraError(e: unknown): e is TesseraError {
-  return e instanceof TesseraError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'TesseraError');
+  return (
+    e instanceof TesseraError ||
+    (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'TesseraError')
+  );
 }
 
 /** Plain data that survives postMessage; the worker client turns it back into a TesseraError. */
@@ -49,13 +52,15 @@ export interface SerializedError {
 }
 
 export function serializeError(e: unknown): SerializedError {
-  if (isTesseraError(e)) return { name: 'TesseraError', code: e.code, file: e.file, detail: e.detail, message: e.message };
+  if (isTesseraError(e))
+    return { name: 'TesseraError', code: e.code, file: e.file, detail: e.detail, message: e.message };
   if (e instanceof Error) return { name: e.name, message: e.message };
   return { name: 'Error', message: String(e) };
 }
 
 export function deserializeError(s: SerializedError): Error {
-  if (s.name === 'TesseraError' && s.code) return new TesseraError(s.code, s.file ?? '', s.detail ?? s.message);
+  if (s.name === 'TesseraError' && s.code)
+    return new TesseraError(s.code, s.file ?? '', s.detail ?? s.message);
   const e = new Error(s.message);
   e.name = s.name;
   return e;

@@ -10,7 +10,8 @@ export const infoCommand: Command = {
   usage: 'tessera info <file.nii|.nii.gz|.nrrd|.npy>',
   async run(argv, out) {
     const { positionals } = parseCommandArgs('info', argv, {});
-    if (positionals.length !== 1) throw new TesseraError('bad-argument', 'tessera info', 'give exactly one file');
+    if (positionals.length !== 1)
+      throw new TesseraError('bad-argument', 'tessera info', 'give exactly one file');
     const volume = await readVolumeFile(positionals[0]);
     out.stdout(`${JSON.stringify(volumeInfo(volume), null, 2)}\n`);
     return 0;

@@ -125,7 +125,8 @@ function orthogonalize(m: number[][]): number[][] {
     if (!inv) break;
     const next = x.map((row, i) => row.map((v, j) => 0.5 * (v + inv[j][i])));
     let diff = 0;
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) diff = Math.max(diff, Math.abs(next[i][j] - x[i][j]));
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) diff = Math.max(diff, Math.abs(next[i][j] - x[i][j]));
     x = next;
     if (diff < 1e-12) break;
   }
@@ -206,5 +207,9 @@ export function multiplyAffine(a: Affine, b: Affine): Affine {
 /** Voxel (i, j, k) → world mm. */
 export function voxelToWorld(aff: Affine, ijk: readonly number[]): [number, number, number] {
   const [i, j, k] = ijk;
-  return [0, 1, 2].map((r) => aff[r][0] * i + aff[r][1] * j + aff[r][2] * k + aff[r][3]) as [number, number, number];
+  return [0, 1, 2].map((r) => aff[r][0] * i + aff[r][1] * j + aff[r][2] * k + aff[r][3]) as [
+    number,
+    number,
+    number,
+  ];
 }

@@ -10,8 +10,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  * ISIZE trailer and filled chunk by chunk, so a large CT is not held twice.
  */
 export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
-  if (bytes.length < 18) throw new TesseraError('gzip-truncated', file, 'the gzip stream is truncated (file too short)');
-  const isize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
+  if (bytes.length < 18)
+    throw new TesseraError('gzip-truncated', file, 'the gzip stream is truncated (file too short)');
+  const isize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+    bytes.length - 4,
+    true,
+  );
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
   // Errors surface on the reader; the writer's own promises must not go unhandled.
@@ -28,7 +32,11 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
       if (used + value.length > out.length) {
         const grown = new Uint8Array(Math.min(2 ** 31 - 1, Math.max(out.length * 2, used + value.length)));
         if (grown.length < used + value.length) {
-          throw new TesseraError('too-large', file, 'the decompressed data exceeds 2 GiB, the largest buffer a browser can hold');
+          throw new TesseraError(
+            'too-large',
+            file,
+            'the decompressed data exceeds 2 GiB, the largest buffer a browser can hold',
+          );
         }
         grown.set(out.subarray(0, used));
         out = grown;
@@ -40,7 +48,11 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
     if (e instanceof TesseraError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     if (/end of|truncat|EOF/i.test(msg)) {
-      throw new TesseraError('gzip-truncated', file, 'the gzip stream is truncated: the file was cut short (incomplete download or copy?)');
+      throw new TesseraError(
+        'gzip-truncated',
+        file,
+        'the gzip stream is truncated: the file was cut short (incomplete download or copy?)',
+      );
     }
     throw new TesseraError('gzip-corrupt', file, `the gzip stream is corrupt (${msg})`);
   }

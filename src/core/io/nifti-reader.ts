@@ -53,7 +53,11 @@ export function looksLikeNifti(bytes: Uint8Array): boolean {
  */
 export function readNifti(bytes: Uint8Array, name: string, compressed: boolean): Volume {
   if (!looksLikeNifti(bytes)) {
-    throw new TesseraError('bad-magic', name, 'not a NIfTI file: the header size field is neither 348 (NIfTI-1) nor 540 (NIfTI-2)');
+    throw new TesseraError(
+      'bad-magic',
+      name,
+      'not a NIfTI file: the header size field is neither 348 (NIfTI-1) nor 540 (NIfTI-2)',
+    );
   }
   const buffer = exactBuffer(bytes);
   let header: nifti.NIFTI1 | nifti.NIFTI2;
@@ -61,15 +65,21 @@ export function readNifti(bytes: Uint8Array, name: string, compressed: boolean):
     if (!nifti.isNIFTI(buffer)) throw new Error('magic');
     header = nifti.readHeader(buffer);
   } catch {
-    throw new TesseraError('bad-magic', name, "not a NIfTI file: the magic string is not 'n+1'/'ni1' or 'n+2'/'ni2'");
+    throw new TesseraError(
+      'bad-magic',
+      name,
+      "not a NIfTI file: the magic string is not 'n+1'/'ni1' or 'n+2'/'ni2'",
+    );
   }
   const isV2 = header instanceof nifti.NIFTI2;
   const ndim = header.dims[0];
-  if (!(ndim >= 1 && ndim <= 7)) throw new TesseraError('bad-header', name, `dim[0] is ${ndim}; it must be 1 to 7`);
+  if (!(ndim >= 1 && ndim <= 7))
+    throw new TesseraError('bad-header', name, `dim[0] is ${ndim}; it must be 1 to 7`);
   const shape: number[] = [];
   for (let d = 1; d <= ndim; d++) {
     const n = header.dims[d];
-    if (!(Number.isInteger(n) && n >= 1)) throw new TesseraError('bad-header', name, `dim[${d}] is ${n}; sizes must be positive`);
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new TesseraError('bad-header', name, `dim[${d}] is ${n}; sizes must be positive`);
     shape.push(n);
   }
   while (shape.length < 3) shape.push(1);
@@ -77,14 +87,19 @@ export function readNifti(bytes: Uint8Array, name: string, compressed: boolean):
   const disk = ON_DISK[code];
   if (!disk) {
     const what = UNSUPPORTED[code] ?? `code ${code}`;
-    throw new TesseraError('unsupported-datatype', name, `datatype ${what} is not supported (integer, float32/64 and RGB volumes are)`);
+    throw new TesseraError(
+      'unsupported-datatype',
+      name,
+      `datatype ${what} is not supported (integer, float32/64 and RGB volumes are)`,
+    );
   }
   const components = disk.components ?? 1;
   const voxels = shape.reduce((a, b) => a * b, 1);
   const diskBytes = voxels * disk.bytes * components;
   const slope = header.scl_slope;
   const inter = header.scl_inter;
-  const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && (inter === 0 || !Number.isFinite(inter)));
+  const scaled =
+    Number.isFinite(slope) && slope !== 0 && !(slope === 1 && (inter === 0 || !Number.isFinite(inter)));
   const outBytes = voxels * components * (scaled ? 4 : Math.min(disk.bytes, 8));
   if (outBytes > MAX_VOLUME_BYTES || diskBytes > MAX_VOLUME_BYTES) {
     throw new TesseraError(
@@ -137,15 +152,22 @@ export function readNifti(bytes: Uint8Array, name: string, compressed: boolean):
 }
 
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+    return bytes.buffer as ArrayBuffer;
   return bytes.slice().buffer as ArrayBuffer;
 }
 
-
 /** The voxels as a typed array: a zero-copy view when aligned and little-endian, else one converting pass. */
-function decode(bytes: Uint8Array, offset: number, count: number, disk: OnDisk, littleEndian: boolean): VoxelArray {
+function decode(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  disk: OnDisk,
+  littleEndian: boolean,
+): VoxelArray {
   const start = bytes.byteOffset + offset;
-  if (disk.target === 'int64' || disk.target === 'uint64') return decode64(bytes, offset, count, disk.target, littleEndian);
+  if (disk.target === 'int64' || disk.target === 'uint64')
+    return decode64(bytes, offset, count, disk.target, littleEndian);
   const target = disk.target as DataType;
   if (disk.bytes === 1) {
     const view = new Uint8Array(bytes.buffer, start, count);
@@ -194,7 +216,13 @@ function decode(bytes: Uint8Array, offset: number, count: number, disk: OnDisk, 
 }
 
 /** 64-bit integers (nibabel's default for integer label maps): int32 when every value fits, else float64. */
-function decode64(bytes: Uint8Array, offset: number, count: number, kind: 'int64' | 'uint64', le: boolean): VoxelArray {
+function decode64(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  kind: 'int64' | 'uint64',
+  le: boolean,
+): VoxelArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 8);
   const values = new Float64Array(count);
   let fits = true;
@@ -214,7 +242,12 @@ function deinterleave(raw: VoxelArray, components: number): VoxelArray {
   return out;
 }
 
-function niftiGeometry(header: nifti.NIFTI1 | nifti.NIFTI2, bytes: Uint8Array, isV2: boolean, pixdim: number[]): NiftiGeometry {
+function niftiGeometry(
+  header: nifti.NIFTI1 | nifti.NIFTI2,
+  bytes: Uint8Array,
+  isV2: boolean,
+  pixdim: number[],
+): NiftiGeometry {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = header.littleEndian;
   const srow: number[][] = [];

@@ -42,7 +42,11 @@ export async function writeNifti(o: NiftiWriteOptions): Promise<Uint8Array> {
   const datatype = o.datatype ?? datatypeOf(o.data);
   const expected = o.shape.reduce((a, b) => a * b, 1);
   if (o.data.length !== expected) {
-    throw new TesseraError('bad-argument', 'NIfTI writer', `data has ${o.data.length} voxels but shape ${o.shape.join('×')} needs ${expected}`);
+    throw new TesseraError(
+      'bad-argument',
+      'NIfTI writer',
+      `data has ${o.data.length} voxels but shape ${o.shape.join('×')} needs ${expected}`,
+    );
   }
   const data = datatypeOf(o.data) === datatype ? o.data : convert(o.data, datatype);
   const geometry = o.like.source.nifti ?? geometryFromAffine(o.like.affine, o.like.spacing);
@@ -70,7 +74,8 @@ export async function writeNifti(o: NiftiWriteOptions): Promise<Uint8Array> {
   dv.setFloat32(260, geometry.quaternC, le);
   dv.setFloat32(264, geometry.quaternD, le);
   for (let i = 0; i < 3; i++) dv.setFloat32(268 + 4 * i, geometry.qoffset[i], le);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) dv.setFloat32(280 + 16 * r + 4 * c, geometry.srow[r][c], le);
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) dv.setFloat32(280 + 16 * r + 4 * c, geometry.srow[r][c], le);
   const magic = 'n+1\0';
   for (let i = 0; i < 4; i++) dv.setUint8(344 + i, magic.charCodeAt(i));
   const out = new Uint8Array(352 + data.byteLength);
@@ -117,7 +122,7 @@ function convert(src: VoxelArray, datatype: DataType): VoxelArray {
   const [lo, hi] = range;
   for (let i = 0; i < src.length; i++) {
     const v = Math.round(src[i]);
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    out[i] = v < lo ? lo : Math.min(v, hi);
   }
   return out;
 }

@@ -47,11 +47,14 @@ export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLen));
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(headerStart, headerStart + headerLen),
+  );
   const descr = header.match(/'descr'\s*:\s*'([^']+)'/)?.[1];
   const fortran = header.match(/'fortran_order'\s*:\s*(True|False)/)?.[1];
   const shapeText = header.match(/'shape'\s*:\s*\(([^)]*)\)/)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new TesseraError('bad-header', name, `unreadable .npy header: ${header.trim()}`);
+  if (!descr || !fortran || shapeText === undefined)
+    throw new TesseraError('bad-header', name, `unreadable .npy header: ${header.trim()}`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -64,9 +67,18 @@ export function readNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = headerStart + headerLen;
   if (offset + count * kind.bytes > bytes.length) {
-    throw new TesseraError('truncated-data', name, `the header promises ${count * kind.bytes} bytes but the file has ${bytes.length - offset}`);
+    throw new TesseraError(
+      'truncated-data',
+      name,
+      `the header promises ${count * kind.bytes} bytes but the file has ${bytes.length - offset}`,
+    );
   }
-  const data = decode(new DataView(bytes.buffer, bytes.byteOffset + offset, count * kind.bytes), count, kind.type, littleEndian);
+  const data = decode(
+    new DataView(bytes.buffer, bytes.byteOffset + offset, count * kind.bytes),
+    count,
+    kind.type,
+    littleEndian,
+  );
   const out: NpyArray = { data, shape, dtype: descr };
   if (fortran === 'True') out.data = fortranToC(out.data as VoxelArray, shape);
   return out;
@@ -154,7 +166,7 @@ export function writeNpy(data: VoxelArray, shape: readonly number[]): Uint8Array
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (total % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length + data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;

@@ -82,17 +82,28 @@ const SPACES: Record<string, [number, number, number]> = {
  */
 export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume> {
   const headerEnd = findHeaderEnd(bytes);
-  if (!headerEnd) throw new TesseraError('bad-header', name, 'the NRRD header has no blank line ending it (file truncated?)');
+  if (!headerEnd)
+    throw new TesseraError(
+      'bad-header',
+      name,
+      'the NRRD header has no blank line ending it (file truncated?)',
+    );
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, headerEnd.at));
   const lines = text.split(/\r?\n/);
-  if (!/^NRRD000\d/.test(lines[0])) throw new TesseraError('bad-magic', name, 'not a NRRD file: it does not start with NRRD000x');
+  if (!/^NRRD000\d/.test(lines[0]))
+    throw new TesseraError('bad-magic', name, 'not a NRRD file: it does not start with NRRD000x');
   const fields = new Map<string, string>();
   for (const line of lines.slice(1)) {
     if (!line || line.startsWith('#')) continue;
     const kv = line.indexOf(':=');
     if (kv >= 0) continue; // key/value pairs carry no geometry
     const sep = line.indexOf(': ');
-    if (sep < 0) throw new TesseraError('bad-header', name, `the NRRD header line '${line.slice(0, 60)}' is not 'field: value'`);
+    if (sep < 0)
+      throw new TesseraError(
+        'bad-header',
+        name,
+        `the NRRD header line '${line.slice(0, 60)}' is not 'field: value'`,
+      );
     fields.set(line.slice(0, sep).trim().toLowerCase(), line.slice(sep + 2).trim());
   }
   const need = (k: string): string => {
@@ -101,7 +112,11 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
     return v;
   };
   if (fields.has('data file') || fields.has('datafile')) {
-    throw new TesseraError('unsupported-format', name, "detached NRRD ('data file') is not supported: save it as a single .nrrd");
+    throw new TesseraError(
+      'unsupported-format',
+      name,
+      "detached NRRD ('data file') is not supported: save it as a single .nrrd",
+    );
   }
   const typeName = need('type').toLowerCase();
   const type = TYPES[typeName];
@@ -109,22 +124,37 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
   const dimension = Number(need('dimension'));
   const sizes = need('sizes').split(/\s+/).map(Number);
   if (sizes.length !== dimension || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new TesseraError('bad-header', name, `NRRD sizes '${fields.get('sizes')}' do not match dimension ${dimension}`);
+    throw new TesseraError(
+      'bad-header',
+      name,
+      `NRRD sizes '${fields.get('sizes')}' do not match dimension ${dimension}`,
+    );
   }
   const encoding = (fields.get('encoding') ?? 'raw').toLowerCase();
   const littleEndian = (fields.get('endian') ?? 'little').toLowerCase() !== 'big';
-  const kinds = (fields.get('kinds') ?? '').split(/\s+/).filter(Boolean).map((k) => k.toLowerCase());
+  const kinds = (fields.get('kinds') ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((k) => k.toLowerCase());
   const count = sizes.reduce((a, b) => a * b, 1);
   const elem = BYTES[type];
   if (count * Math.min(elem, 4) > MAX_VOLUME_BYTES) {
-    throw new TesseraError('too-large', name, `the volume is ${sizes.join('×')}, over the 2 GiB a browser buffer can hold`);
+    throw new TesseraError(
+      'too-large',
+      name,
+      `the volume is ${sizes.join('×')}, over the 2 GiB a browser buffer can hold`,
+    );
   }
   let payload = bytes.subarray(headerEnd.at + headerEnd.skip);
   const lineSkip = Number(fields.get('line skip') ?? 0);
   const byteSkip = Number(fields.get('byte skip') ?? 0);
   if (encoding === 'gzip' || encoding === 'gz') payload = await gunzip(payload, name);
   else if (encoding === 'bzip2' || encoding === 'bz2')
-    throw new TesseraError('unsupported-format', name, 'bzip2-encoded NRRD is not supported; re-save with gzip or raw encoding');
+    throw new TesseraError(
+      'unsupported-format',
+      name,
+      'bzip2-encoded NRRD is not supported; re-save with gzip or raw encoding',
+    );
   else if (encoding !== 'raw' && encoding !== 'ascii' && encoding !== 'text' && encoding !== 'txt')
     throw new TesseraError('unsupported-format', name, `NRRD encoding '${encoding}' is not supported`);
   for (let s = 0; s < lineSkip; s++) {
@@ -133,12 +163,17 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
   }
   let data: VoxelArray;
   if (encoding === 'ascii' || encoding === 'text' || encoding === 'txt') {
-    const values = new TextDecoder('latin1').decode(payload).trim().split(/[\s,]+/).map(Number);
+    const values = new TextDecoder('latin1')
+      .decode(payload)
+      .trim()
+      .split(/[\s,]+/)
+      .map(Number);
     if (values.length < count) throw truncated(name, count, values.length, 'values');
     data = toTyped(values.slice(0, count), type);
   } else {
     const skip = byteSkip === -1 ? payload.length - count * elem : byteSkip;
-    if (skip < 0 || skip + count * elem > payload.length) throw truncated(name, count * elem, payload.length - Math.max(0, skip), 'bytes');
+    if (skip < 0 || skip + count * elem > payload.length)
+      throw truncated(name, count * elem, payload.length - Math.max(0, skip), 'bytes');
     data = decodeBinary(payload, skip, count, type, littleEndian);
   }
 
@@ -147,8 +182,14 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
   const spatialAxes = directions
     .map((d, i) => (d ? i : -1))
     .filter((i) => i >= 0)
-    .filter((i) => !['vector', 'list', 'rgb-color', 'rgba-color', 'complex', 'point', 'covariant-vector'].includes(kinds[i]));
-  const spatial = spatialAxes.length === 3 || spatialAxes.length === 2 ? spatialAxes : firstThree(dimension, kinds);
+    .filter(
+      (i) =>
+        !['vector', 'list', 'rgb-color', 'rgba-color', 'complex', 'point', 'covariant-vector'].includes(
+          kinds[i],
+        ),
+    );
+  const spatial =
+    spatialAxes.length === 3 || spatialAxes.length === 2 ? spatialAxes : firstThree(dimension, kinds);
   const other = [...Array(dimension).keys()].filter((i) => !spatial.includes(i));
   if (other.length > 0 && other.some((ax) => ax < Math.max(...spatial))) {
     data = moveAxesLast(data, sizes, spatial, other);
@@ -158,7 +199,11 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
   const space = (fields.get('space') ?? '').toLowerCase();
   const flip = SPACES[space] ?? [1, 1, 1];
   if (fields.has('space') && !SPACES[space]) {
-    throw new TesseraError('unsupported-format', name, `NRRD space '${fields.get('space')}' is not supported (RAS, LAS, LPS are)`);
+    throw new TesseraError(
+      'unsupported-format',
+      name,
+      `NRRD space '${fields.get('space')}' is not supported (RAS, LAS, LPS are)`,
+    );
   }
   const origin = parseVector(fields.get('space origin')) ?? [0, 0, 0];
   const affine: Affine = [
@@ -192,12 +237,21 @@ export async function readNrrd(bytes: Uint8Array, name: string): Promise<Volume>
     shape,
     spacing,
     affine,
-    source: { format: 'NRRD', datatypeOnDisk: typeName, littleEndian, compressed: encoding === 'gzip' || encoding === 'gz' },
+    source: {
+      format: 'NRRD',
+      datatypeOnDisk: typeName,
+      littleEndian,
+      compressed: encoding === 'gzip' || encoding === 'gz',
+    },
   };
 }
 
 function truncated(name: string, want: number, have: number, unit: string): TesseraError {
-  return new TesseraError('truncated-data', name, `the header promises ${want} ${unit} of voxels but the file has only ${have}`);
+  return new TesseraError(
+    'truncated-data',
+    name,
+    `the header promises ${want} ${unit} of voxels but the file has only ${have}`,
+  );
 }
 
 /** The blank line that ends the header: where the header text stops and how many bytes to skip. */
@@ -226,7 +280,9 @@ function parseDirections(s: string | undefined, dimension: number): (number[] | 
 }
 
 function firstThree(dimension: number, kinds: string[]): number[] {
-  const domain = [...Array(dimension).keys()].filter((i) => !kinds[i] || ['domain', 'space', 'time'].includes(kinds[i]));
+  const domain = [...Array(dimension).keys()].filter(
+    (i) => !kinds[i] || ['domain', 'space', 'time'].includes(kinds[i]),
+  );
   return (domain.length >= 3 ? domain : [...Array(dimension).keys()]).slice(0, Math.min(3, dimension));
 }
 
@@ -237,17 +293,26 @@ function toTyped(values: number[], type: DataType | 'int64' | 'uint64'): VoxelAr
   return out;
 }
 
-function decodeBinary(payload: Uint8Array, skip: number, count: number, type: DataType | 'int64' | 'uint64', le: boolean): VoxelArray {
+function decodeBinary(
+  payload: Uint8Array,
+  skip: number,
+  count: number,
+  type: DataType | 'int64' | 'uint64',
+  le: boolean,
+): VoxelArray {
   const dv = new DataView(payload.buffer, payload.byteOffset + skip, count * BYTES[type]);
   if (type === 'int64' || type === 'uint64') {
     const out = new Float64Array(count);
-    for (let i = 0; i < count; i++) out[i] = Number(type === 'int64' ? dv.getBigInt64(8 * i, le) : dv.getBigUint64(8 * i, le));
+    for (let i = 0; i < count; i++)
+      out[i] = Number(type === 'int64' ? dv.getBigInt64(8 * i, le) : dv.getBigUint64(8 * i, le));
     return out;
   }
   const out = allocate(type, count);
   if (BYTES[type] === 1 || le) {
     // Copy the bytes: the result owns its buffer (transferable, aligned).
-    new Uint8Array(out.buffer).set(new Uint8Array(payload.buffer, payload.byteOffset + skip, count * BYTES[type]));
+    new Uint8Array(out.buffer).set(
+      new Uint8Array(payload.buffer, payload.byteOffset + skip, count * BYTES[type]),
+    );
     return out;
   }
   const get = {
@@ -261,7 +326,6 @@ function decodeBinary(payload: Uint8Array, skip: number, count: number, type: Da
   for (let i = 0; i < count; i++) out[i] = get(i);
   return out;
 }
-
 
 /** Reorder a C-order (fastest-first in NRRD terms) array so the spatial axes come first. */
 function moveAxesLast(data: VoxelArray, sizes: number[], spatial: number[], other: number[]): VoxelArray {

@@ -23,18 +23,31 @@ export async function readVolume(bytes: Uint8Array, name: string): Promise<Volum
   if (isNpy(bytes)) return volumeFromNpy(bytes, name);
   if (looksLikeNifti(bytes)) return readNifti(bytes, name, compressed);
   const lower = name.toLowerCase();
-  const claimed = lower.endsWith('.nii') || lower.endsWith('.nii.gz') ? 'NIfTI' : lower.endsWith('.nrrd') ? 'NRRD' : null;
+  const claimed =
+    lower.endsWith('.nii') || lower.endsWith('.nii.gz') ? 'NIfTI' : lower.endsWith('.nrrd') ? 'NRRD' : null;
   if (claimed) {
-    throw new TesseraError('bad-magic', name, `the name says ${claimed} but the content is not ${claimed} (wrong magic number)`);
+    throw new TesseraError(
+      'bad-magic',
+      name,
+      `the name says ${claimed} but the content is not ${claimed} (wrong magic number)`,
+    );
   }
-  throw new TesseraError('unsupported-format', name, `not a supported volume (expected one of ${VOLUME_EXTENSIONS.join(', ')})`);
+  throw new TesseraError(
+    'unsupported-format',
+    name,
+    `not a supported volume (expected one of ${VOLUME_EXTENSIONS.join(', ')})`,
+  );
 }
 
 /** A (z, y, x) or (c, z, y, x) nnU-Net array as a volume: 1 mm voxels, identity affine. */
 function volumeFromNpy(bytes: Uint8Array, name: string): Volume {
   const arr = readNpy(bytes, name);
   if (arr.shape.length < 2 || arr.shape.length > 4) {
-    throw new TesseraError('unsupported-format', name, `a .npy volume must have 2 to 4 axes; this one has shape (${arr.shape.join(', ')})`);
+    throw new TesseraError(
+      'unsupported-format',
+      name,
+      `a .npy volume must have 2 to 4 axes; this one has shape (${arr.shape.join(', ')})`,
+    );
   }
   const data = arr.data as VoxelArray;
   const spatial = arr.shape.length === 4 ? arr.shape.slice(1) : arr.shape;
@@ -53,6 +66,11 @@ function volumeFromNpy(bytes: Uint8Array, name: string): Volume {
       [0, 0, 1, 0],
       [0, 0, 0, 1],
     ],
-    source: { format: 'npy', datatypeOnDisk: arr.dtype, littleEndian: !arr.dtype.startsWith('>'), compressed: false },
+    source: {
+      format: 'npy',
+      datatypeOnDisk: arr.dtype,
+      littleEndian: !arr.dtype.startsWith('>'),
+      compressed: false,
+    },
   };
 }

@@ -151,7 +151,11 @@ export function minMax(a: ArrayLike<number>): [number, number] {
 }
 
 /** Same grid: shape (3-D part), and affine within a tolerance of a thousandth of a voxel. */
-export function sameGrid(a: Pick<Volume, 'shape' | 'affine'>, b: Pick<Volume, 'shape' | 'affine'>, tol = 1e-3): boolean {
+export function sameGrid(
+  a: Pick<Volume, 'shape' | 'affine'>,
+  b: Pick<Volume, 'shape' | 'affine'>,
+  tol = 1e-3,
+): boolean {
   for (let d = 0; d < 3; d++) if ((a.shape[d] ?? 1) !== (b.shape[d] ?? 1)) return false;
   for (let r = 0; r < 3; r++)
     for (let c = 0; c < 4; c++) {
@@ -164,7 +168,18 @@ export function sameGrid(a: Pick<Volume, 'shape' | 'affine'>, b: Pick<Volume, 's
 /** A label map must lie on its image's grid; anything else would be drawn (and counted) in the wrong place. */
 export function assertLabelGrid(image: Volume, label: Volume): void {
   if (sameGrid(image, label)) return;
-  const fmt = (v: Volume) => `${v.shape.slice(0, 3).join('×')} at ${v.spacing.slice(0, 3).map((s) => +s.toFixed(4)).join('×')} mm`;
-  const what = image.shape.slice(0, 3).join() === label.shape.slice(0, 3).join() ? 'its affine (position/orientation)' : 'its grid';
-  throw new TesseraError('grid-mismatch', label.name, `${what} does not match the image ${image.name}: ${fmt(label)} vs ${fmt(image)}`);
+  const fmt = (v: Volume) =>
+    `${v.shape.slice(0, 3).join('×')} at ${v.spacing
+      .slice(0, 3)
+      .map((s) => +s.toFixed(4))
+      .join('×')} mm`;
+  const what =
+    image.shape.slice(0, 3).join() === label.shape.slice(0, 3).join()
+      ? 'its affine (position/orientation)'
+      : 'its grid';
+  throw new TesseraError(
+    'grid-mismatch',
+    label.name,
+    `${what} does not match the image ${image.name}: ${fmt(label)} vs ${fmt(image)}`,
+  );
 }

@@ -30,10 +30,11 @@ describe('every volume in shared/data against its manifest', () => {
       const v = await readVolume(sharedBytes(`data/${rel}`), rel);
       expect(v.shape).toEqual(e.shape);
       const spacing = e.pixdim ?? e.spacing!;
-      v.spacing.forEach((s, i) => expect(s).toBeCloseTo(spacing[i], 5));
+      for (const [i, s] of v.spacing.entries()) expect(s).toBeCloseTo(spacing[i], 5);
       expect(v.source.format).toBe(e.format);
       const affine = e.nibabel_affine ?? e.affine_ras!;
-      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) expect(v.affine[r][c]).toBeCloseTo(affine[r][c], 4);
+      for (let r = 0; r < 4; r++)
+        for (let c = 0; c < 4; c++) expect(v.affine[r][c]).toBeCloseTo(affine[r][c], 4);
       expect(axisCodes(v.affine)).toBe(e.axcodes_ras);
       const [lo, hi] = minMax(v.data);
       const min = e.scaled_min ?? e.min!;
