@@ -6,6 +6,8 @@
  *
  * Arrays here are C-order (z, y, x) planes: a NIfTI buffer read as is (see io/volume.ts).
  */
+import type { VoxelArray } from '../io/volume';
+
 export type Shape3 = [number, number, number];
 /** [[z0, z1], [y0, y1], [x0, x1]], stops exclusive, as nnU-Net's `bbox_used_for_cropping`. */
 export type BBox3 = [[number, number], [number, number], [number, number]];
@@ -130,9 +132,7 @@ export function cropArray<
 }
 
 /** Paste a cropped (z, y, x) array back into a full-size one at the box (inverse of cropArray). */
-export function pasteArray<
-  T extends { subarray(a: number, b: number): T; set(a: ArrayLike<number>, o: number): void },
->(dst: T, shape: Shape3, bbox: BBox3, src: T): void {
+export function pasteArray<T extends VoxelArray>(dst: T, shape: Shape3, bbox: BBox3, src: T): void {
   const [, ny, nx] = shape;
   const cx = bbox[2][1] - bbox[2][0];
   let o = 0;
