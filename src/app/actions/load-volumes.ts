@@ -58,6 +58,8 @@ async function loadOne(f: NamedFile, forceLabels: boolean, table: LabelTable | u
   });
   try {
     const opened = await openVolumeFile(f.file, f.name, controller.signal);
+    // For the responsiveness test and the profiler: reading is done; what follows is display.
+    performance.mark(`tessera:opened:${f.name}`);
     const current = activeScan(useStore.getState());
     const asLabels = forceLabels || (opened.isLabelMap && current !== null);
     if (asLabels) {
