@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import { halfBitsToFloat } from './float16';
 import { PickleCustom, type PickleValue } from './pickle';
 
 /**
@@ -205,15 +206,6 @@ export function materialize(ref: TensorRef, storageBytes: Uint8Array, file: stri
 const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 /** Any floating tensor as float32 (float16/bfloat16 widened exactly, float64 rounded). */
 export function toFloat32(t: Tensor): Float32Array {
   const d = t.data;
@@ -225,7 +217,7 @@ export function toFloat32(t: Tensor): Float32Array {
       out[i] = F32[0];
     }
   } else if (t.dtype === 'float16') {
-    for (let i = 0; i < d.length; i++) out[i] = halfToFloat(d[i] as number);
+    for (let i = 0; i < d.length; i++) out[i] = halfBitsToFloat(d[i] as number);
   } else if (t.dtype === 'int64') {
     for (let i = 0; i < d.length; i++) out[i] = Number(d[i] as bigint);
   } else {

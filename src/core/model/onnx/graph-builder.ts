@@ -1,7 +1,13 @@
-import { toHalfArray } from './float16';
+import { floatToHalfBits } from '../../io/float16';
 import { type AttributeValue, DataType, type NodeDef, type TensorInit } from './onnx-proto';
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+function toHalfArray(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = floatToHalfBits(src[i]);
+  return out;
+}
 
 /**
  * Collects nodes and initializers for one ONNX graph. Float weights are stored in the graph's compute
