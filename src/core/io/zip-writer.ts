@@ -12,7 +12,7 @@ export interface ZipInput {
 
 const enc = new TextEncoder();
 
-export function writeZip(files: ZipInput[], options: { align?: number } = {}): Uint8Array {
+export function writeZip(files: ZipInput[], options: { align?: number } = {}): Uint8Array<ArrayBuffer> {
   const align = options.align ?? 1;
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
