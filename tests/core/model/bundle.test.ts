@@ -209,3 +209,32 @@ describe('model bundles: ONNX + model card (MeshNet)', () => {
     ).toMatch(/neither an nnU-Net results folder/);
   });
 });
+
+describe('model service (what the model worker runs)', () => {
+  it('inspects and exports from plain {name, files} data', async () => {
+    const { inspectModel, modelOnnx } = await import('../../../src/core/model/bundle/model-service');
+    const files = dropFolder(path.join(TINY_PARENT, 'Dataset001_TSAbdomenCT')).map((f) => ({
+      path: f.path,
+      file: new Blob([f.file as Uint8Array<ArrayBuffer>]),
+    }));
+    const inspected = await inspectModel({ name: 'drop', files });
+    expect(inspected.summary).toMatchObject({
+      kind: 'nnunet',
+      configuration: '3d_fullres_tiny',
+      folds: ['0'],
+      inputChannels: 1,
+    });
+    const onnx = await modelOnnx({ name: 'drop', files, precision: 'fp16', spatialShape: [8, 16, 16] });
+    expect(onnx[0]).toBe(0x08);
+    await expect(modelOnnx({ name: 'drop', files, fold: '1' })).rejects.toThrow(
+      /drop\/fold_1: is not among the model's folds \(0\)/,
+    );
+    const mesh = dropFolder(MESHNET).map((f) => ({
+      path: f.path,
+      file: new Blob([f.file as Uint8Array<ArrayBuffer>]),
+    }));
+    const m = await inspectModel({ name: 'meshnet', files: mesh });
+    expect(m.summary.kind).toBe('onnx');
+    expect((await modelOnnx({ name: 'meshnet', files: mesh })).length).toBe(25_230);
+  });
+});
