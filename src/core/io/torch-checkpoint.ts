@@ -22,6 +22,8 @@ export interface TorchFile {
   name: string;
   root: PickleValue;
   loadTensor(ref: TensorRef): Promise<Tensor>;
+  /** Forget the storages read so far (tensors already returned stay valid). */
+  releaseCache(): void;
 }
 
 export async function openTorchFile(source: ByteSource): Promise<TorchFile> {
@@ -88,5 +90,6 @@ export async function openTorchFile(source: ByteSource): Promise<TorchFile> {
     name: file,
     root,
     loadTensor: async (ref) => materialize(ref, await storageBytes(ref.storage), file),
+    releaseCache: () => cache.clear(),
   };
 }

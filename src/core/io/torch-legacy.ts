@@ -79,5 +79,7 @@ export function openLegacyTorch(bytes: Uint8Array, file: string): TorchFile {
       if (!b) throw new TesseraError('truncated-data', file, `storage ${ref.storage.key} has no data`);
       return materialize(ref, b, file);
     },
+    // the whole legacy file is in memory anyway
+    releaseCache: () => {},
   };
 }

@@ -133,5 +133,7 @@ export async function loadNetworkWeights(
     const t: Tensor = await ckpt.torch.loadTensor(ref);
     out.set(e.key, toFloat32(t));
   }
+  // The weights hold their storages; the checkpoint object (kept for metadata) need not.
+  ckpt.torch.releaseCache();
   return out;
 }
