@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { exportOnnxCommand } from './export-onnx';
 import { infoCommand } from './info';
+import { modelInfoCommand } from './model-info';
 
 /** Every sub-command, in the order `tessera --help` lists them. */
-export const commands: Command[] = [infoCommand];
+export const commands: Command[] = [infoCommand, modelInfoCommand, exportOnnxCommand];
