@@ -59,7 +59,7 @@ export function separateZAxis(
   } else if (anisotropic(currentSpacing)) axes = lowresAxes(currentSpacing);
   else if (anisotropic(newSpacing)) axes = lowresAxes(newSpacing);
   // two or three axes tied for coarsest: nothing to single out
-  if (!axes || axes.length !== 1) return null;
+  if (axes?.length !== 1) return null;
   return axes[0] as 0 | 1 | 2;
 }
 

@@ -137,43 +137,87 @@ function nearest3(src: LabelArray, shape: Shape3, kernels: (AxisKernel | null)[]
 }
 
 /**
- * Linear one-hot resampling, exact: for each output voxel the 2×2×2 corner labels (axes without a
- * kernel contribute one corner with weight 1); a label's mask value is the sum of its corners' weight
- * products in scipy's corner order; the largest label reaching 0.5 wins, else 0.
+ * Linear one-hot resampling, exact: for each output voxel the 2×2×2 corner labels; a label's mask
+ * value is the sum of its corners' weight products ((w_z · w_y) · w_x) in scipy's corner order; the
+ * largest label reaching 0.5 wins, else 0. An axis without a kernel is a two-tap axis with weights
+ * (1, 0): its zero terms add nothing, exactly as scipy's 2-D sum has no such terms.
  */
 function linear3(src: LabelArray, shape: Shape3, kernels: (AxisKernel | null)[]): LabelArray {
   const [, ny, nx] = shape;
-  const axes = kernels.map((k, a) => k ?? identity(shape[a]));
-  const [kz, ky, kx] = axes;
-  const tz = kz.taps;
-  const ty = ky.taps;
-  const tx = kx.taps;
-  const corners = tz * ty * tx;
-  const lab = new Int32Array(corners);
-  const wt = new Float64Array(corners);
+  const [kz, ky, kx] = kernels.map((k, a) => twoTaps(k ?? identity(shape[a])));
+  const lab = new Int32Array(8);
+  const wt = new Float64Array(8);
   const out = new Int16Array(kz.outLen * ky.outLen * kx.outLen);
+  const xi = kx.index;
+  const xw = kx.weight;
   let o = 0;
-  for (let z = 0; z < kz.outLen; z++)
-    for (let y = 0; y < ky.outLen; y++)
+  for (let z = 0; z < kz.outLen; z++) {
+    const z0 = kz.index[2 * z] * ny;
+    const z1 = kz.index[2 * z + 1] * ny;
+    const wz0 = kz.weight[2 * z];
+    const wz1 = kz.weight[2 * z + 1];
+    for (let y = 0; y < ky.outLen; y++) {
+      const y0 = ky.index[2 * y];
+      const y1 = ky.index[2 * y + 1];
+      const r00 = (z0 + y0) * nx;
+      const r01 = (z0 + y1) * nx;
+      const r10 = (z1 + y0) * nx;
+      const r11 = (z1 + y1) * nx;
+      const p00 = wz0 * ky.weight[2 * y];
+      const p01 = wz0 * ky.weight[2 * y + 1];
+      const p10 = wz1 * ky.weight[2 * y];
+      const p11 = wz1 * ky.weight[2 * y + 1];
       for (let x = 0; x < kx.outLen; x++, o++) {
-        let c = 0;
-        let uniform = true;
-        for (let a = 0; a < tz; a++) {
-          const zi = kz.index[z * tz + a];
-          const wz = kz.weight[z * tz + a];
-          for (let b = 0; b < ty; b++) {
-            const row = (zi * ny + ky.index[y * ty + b]) * nx;
-            const wzy = wz * ky.weight[y * ty + b];
-            for (let d = 0; d < tx; d++, c++) {
-              lab[c] = src[row + kx.index[x * tx + d]];
-              wt[c] = wzy * kx.weight[x * tx + d];
-              if (lab[c] !== lab[0]) uniform = false;
-            }
-          }
+        const x0 = xi[2 * x];
+        const x1 = xi[2 * x + 1];
+        const a = src[r00 + x0];
+        if (
+          a === src[r00 + x1] &&
+          a === src[r01 + x0] &&
+          a === src[r01 + x1] &&
+          a === src[r10 + x0] &&
+          a === src[r10 + x1] &&
+          a === src[r11 + x0] &&
+          a === src[r11 + x1]
+        ) {
+          out[o] = a;
+          continue;
         }
-        out[o] = uniform ? lab[0] : winner(lab, wt, corners, 0.5, true);
+        const wx0 = xw[2 * x];
+        const wx1 = xw[2 * x + 1];
+        lab[0] = a;
+        lab[1] = src[r00 + x1];
+        lab[2] = src[r01 + x0];
+        lab[3] = src[r01 + x1];
+        lab[4] = src[r10 + x0];
+        lab[5] = src[r10 + x1];
+        lab[6] = src[r11 + x0];
+        lab[7] = src[r11 + x1];
+        wt[0] = p00 * wx0;
+        wt[1] = p00 * wx1;
+        wt[2] = p01 * wx0;
+        wt[3] = p01 * wx1;
+        wt[4] = p10 * wx0;
+        wt[5] = p10 * wx1;
+        wt[6] = p11 * wx0;
+        wt[7] = p11 * wx1;
+        out[o] = winner(lab, wt, 8, 0.5, true);
       }
+    }
+  }
   return out;
+}
+
+/** A one-tap (identity / nearest) kernel as two taps with weights (w, 0). */
+function twoTaps(k: AxisKernel): AxisKernel {
+  if (k.taps === 2) return k;
+  const index = new Int32Array(2 * k.outLen);
+  const weight = new Float64Array(2 * k.outLen);
+  for (let j = 0; j < k.outLen; j++) {
+    index[2 * j] = index[2 * j + 1] = k.index[j];
+    weight[2 * j] = k.weight[j];
+  }
+  return { ...k, taps: 2, index, weight };
 }
 
 /** Largest label whose summed corner weight passes the threshold (>= when inclusive, else >), or 0. */

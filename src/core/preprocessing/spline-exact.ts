@@ -86,7 +86,7 @@ export function exactSplineResample(
 }
 
 function clamp(i: number, n: number): number {
-  return i < 0 ? 0 : i > n - 1 ? n - 1 : i;
+  return i < 0 ? 0 : Math.min(i, n - 1);
 }
 
 /** scipy spline_filter1d along one axis, in place, every line in full (no truncation). */
