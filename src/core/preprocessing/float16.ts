@@ -1,6 +1,7 @@
 /**
- * Round a number (float64 or float32) to the nearest IEEE half-precision value, ties to even, as
- * NumPy's float64 → float16 cast does; returned as a number. nnU-Net's sliding window accumulates
+ * Round a number (float64 or float32) to the nearest IEEE half-precision value, ties to even, in one
+ * rounding as NumPy's float64 → float16 cast does (torch's cast goes through float32 first: that is
+ * io/float16.ts roundHalf); returned as a number. nnU-Net's sliding window accumulates
  * logits in float16 and resamples them into float16 arrays, so the argmax on export sees
  * half-precision values (and their ties).
  *

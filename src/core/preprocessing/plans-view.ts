@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import { resolveConfiguration } from '../model/plans-config';
 import type { IntensityProperties } from './normalization';
 import type { ResampleKwargs } from './resample-plan';
 
@@ -41,9 +42,7 @@ export function readPreprocessingPlans(
   };
   if (!plans || typeof plans !== 'object') fail('is not a JSON object');
   const p = plans as Json;
-  const configs = p.configurations as Record<string, Json> | undefined;
-  if (!configs || typeof configs !== 'object') fail("has no 'configurations'");
-  const c = resolveConfiguration(configs!, configuration, fail);
+  const c = resolveConfiguration(plans, configuration, file);
 
   const tf = permutation(p.transpose_forward, 'transpose_forward', fail);
   const tb = permutation(p.transpose_backward, 'transpose_backward', fail);
@@ -83,27 +82,6 @@ export function readPreprocessingPlans(
       dataIdentifier: typeof c.data_identifier === 'string' ? c.data_identifier : undefined,
     },
   };
-}
-
-function resolveConfiguration(configs: Record<string, Json>, name: string, fail: (d: string) => never): Json {
-  const seen: string[] = [];
-  let merged: Json = {};
-  let current: string | undefined = name;
-  while (current !== undefined) {
-    if (seen.includes(current))
-      fail(`configuration '${name}' inherits in a cycle (${[...seen, current].join(' → ')})`);
-    const c: Json | undefined = configs[current];
-    if (!c)
-      fail(
-        current === name
-          ? `has no configuration '${name}' (available: ${Object.keys(configs).join(', ')})`
-          : `configuration '${seen.at(-1)}' inherits from missing '${current}'`,
-      );
-    seen.push(current);
-    merged = { ...c, ...merged };
-    current = typeof c!.inherits_from === 'string' ? c!.inherits_from : undefined;
-  }
-  return merged;
 }
 
 function permutation(v: unknown, key: string, fail: (d: string) => never): [number, number, number] {

@@ -12,7 +12,7 @@ import { type BBox3, bboxOfMask, bboxShape, fillHoles, type Shape3 } from './cro
 import { normalizeChannel } from './normalization';
 import type { PreprocessingPlans } from './plans-view';
 import { resampleData } from './resample-data';
-import { computeNewShape, planResample, sameShape } from './resample-plan';
+import { computeNewShape, planResample, type ResampleSpec, sameShape } from './resample-plan';
 import { resampleSeg } from './resample-seg';
 import { gatherTransposed, transposeBBox, transposedShape } from './transpose';
 
@@ -62,17 +62,25 @@ export interface CaseOptions {
   onProgress?: (p: Progress) => void;
 }
 
-const STAGES = 5;
+/** A case after crop and normalisation, with everything the resampling needs decided. */
+export interface CroppedCase {
+  /** cropped, normalised channels */
+  data: Float32Array[];
+  /** cropped labels, -1 outside the nonzero mask */
+  seg: Int16Array;
+  shape: Shape3;
+  newShape: Shape3;
+  /** null when the shape does not change (nnU-Net then skips resampling) */
+  dataSpec: ResampleSpec | null;
+  segSpec: ResampleSpec | null;
+  properties: CaseProperties;
+}
 
-export function preprocessCase(
-  input: CaseInput,
-  plans: PreprocessingPlans,
-  o: CaseOptions = {},
-): PreprocessedCase {
+/** Stages 1 and 2 of run_case: transpose + crop to nonzero, then normalise. */
+export function cropAndNormalize(input: CaseInput, plans: PreprocessingPlans): CroppedCase {
   const name = input.name ?? 'case';
   const { config } = plans;
   const tf = plans.transposeForward;
-  const report = (done: number, stage: string) => o.onProgress?.({ done, total: STAGES, stage });
   const n = input.shape[0] * input.shape[1] * input.shape[2];
   if (input.channels.length !== config.normalizationSchemes.length)
     throw new TesseraError(
@@ -87,7 +95,6 @@ export function preprocessCase(
 
   // crop to the nonzero region (holes filled), computed on the untransposed grid: filling holes
   // with a cross structure commutes with axis permutations
-  report(0, 'crop');
   const mask = nonzeroMask(input.channels, input.shape);
   const box = bboxOfMask(mask, input.shape);
   const shapeBefore = transposedShape(input.shape, tf);
@@ -105,57 +112,75 @@ export function preprocessCase(
     seg = new Int16Array(maskCrop.length);
     for (let i = 0; i < seg.length; i++) seg[i] = maskCrop[i] ? 0 : -1;
   }
-  throwIfCancelled(o.signal);
 
   const spacing = transposedShape(input.spacing, tf) as number[];
   const target = config.spacing.length < 3 ? [spacing[0], ...config.spacing] : config.spacing;
   const newShape = computeNewShape(shape, spacing, target) as Shape3;
 
-  report(1, 'normalize');
-  const iterationAxes = plans.transposeBackward;
+  // normalisation must precede resampling: the nonzero mask fits the image only before it
   data.forEach((ch, c) => {
     normalizeChannel(ch, shape, config.normalizationSchemes[c], {
       useMaskForNorm: config.useMaskForNorm[c],
       seg,
       intensity: plans.intensityProperties[String(c)],
-      iterationAxes,
+      iterationAxes: plans.transposeBackward,
       name,
     });
   });
-  throwIfCancelled(o.signal);
-
-  report(2, 'resample');
-  let outData: Float32Array[] = data;
-  let outSeg: Int16Array = seg;
-  if (!sameShape(shape, newShape)) {
-    const dataSpec = planResample(shape, newShape, spacing, target, config.dataKwargs);
-    outData = [];
-    for (let c = 0; c < data.length; c++) {
-      outData.push(resampleData(data[c], dataSpec));
-      data[c] = new Float32Array(0); // let the cropped channel go
-      throwIfCancelled(o.signal);
-    }
-    report(3, 'resample');
-    outSeg = resampleSeg(seg, planResample(shape, newShape, spacing, target, config.segKwargs));
-  }
-  throwIfCancelled(o.signal);
-
-  report(4, 'class locations');
-  const classLocations =
-    input.label && o.labels ? sampleClassLocations(outSeg, newShape, classesToSample(o.labels)) : undefined;
-  report(5, 'done');
+  const resample = !sameShape(shape, newShape);
   return {
-    data: outData,
-    seg: outSeg,
-    shape: newShape,
+    data,
+    seg,
+    shape,
+    newShape,
+    dataSpec: resample ? planResample(shape, newShape, spacing, target, config.dataKwargs) : null,
+    segSpec: resample ? planResample(shape, newShape, spacing, target, config.segKwargs) : null,
     properties: {
       spacing: [...input.spacing],
       shape_before_cropping: shapeBefore,
       bbox_used_for_cropping: bbox,
       shape_after_cropping_and_before_resampling: shape,
     },
-    classLocations,
   };
+}
+
+/** Stage 4: class locations of a resampled training case (none without labels). */
+export function caseClassLocations(
+  seg: Int16Array,
+  shape: Shape3,
+  labels: LabelDict | undefined,
+): ClassLocations | undefined {
+  return labels ? sampleClassLocations(seg, shape, classesToSample(labels)) : undefined;
+}
+
+/** The whole of run_case on the calling thread. */
+export function preprocessCase(
+  input: CaseInput,
+  plans: PreprocessingPlans,
+  o: CaseOptions = {},
+): PreprocessedCase {
+  const report = (done: number, stage: string) => o.onProgress?.({ done, total: 4, stage });
+  report(0, 'crop and normalize');
+  const c = cropAndNormalize(input, plans);
+  throwIfCancelled(o.signal);
+  report(1, 'resample');
+  let data: Float32Array[] = c.data;
+  let seg: Int16Array = c.seg;
+  if (c.dataSpec && c.segSpec) {
+    data = [];
+    for (let k = 0; k < c.data.length; k++) {
+      data.push(resampleData(c.data[k], c.dataSpec));
+      c.data[k] = new Float32Array(0); // let the cropped channel go
+      throwIfCancelled(o.signal);
+    }
+    report(2, 'resample');
+    seg = resampleSeg(c.seg, c.segSpec);
+  }
+  throwIfCancelled(o.signal);
+  report(3, 'class locations');
+  const classLocations = input.label ? caseClassLocations(seg, c.newShape, o.labels) : undefined;
+  report(4, 'done');
+  return { data, seg, shape: c.newShape, properties: c.properties, classLocations };
 }
 
 /** OR over channels of (float32 value) != 0, holes filled: crop_to_nonzero's mask. */
