@@ -115,16 +115,20 @@ export function prod(values: readonly number[]): number {
 export const NUMPY_BUFSIZE = 8192;
 const PW_BLOCKSIZE = 128;
 
-/** NumPy's pairwise_sum over a[start, start+n) in the given precision. */
-export function pairwiseSum(
-  a: ArrayLike<number>,
-  start: number,
-  n: number,
-  round: (x: number) => number,
-): number {
+/**
+ * NumPy's pairwise_sum over a[start, start+n) in the given precision: below 8 elements a plain loop,
+ * up to 128 eight interleaved accumulators, above that halves (split at a multiple of 8).
+ */
+export function pairwiseSum(a: ArrayLike<number>, start: number, n: number, precision: Precision): number {
+  // two copies so each stays monomorphic (a shared rounding callback makes V8 six times slower)
+  return precision === 'float32' ? pairwiseSum32(a, start, n) : pairwiseSum64(a, start, n);
+}
+
+function pairwiseSum32(a: ArrayLike<number>, start: number, n: number): number {
+  const f = Math.fround;
   if (n < 8) {
     let res = 0;
-    for (let i = 0; i < n; i++) res = round(res + a[start + i]);
+    for (let i = 0; i < n; i++) res = f(res + a[start + i]);
     return res;
   }
   if (n <= PW_BLOCKSIZE) {
@@ -140,22 +144,59 @@ export function pairwiseSum(
     let i = 8;
     for (; i < end8; i += 8) {
       const j = start + i;
-      r0 = round(r0 + a[j]);
-      r1 = round(r1 + a[j + 1]);
-      r2 = round(r2 + a[j + 2]);
-      r3 = round(r3 + a[j + 3]);
-      r4 = round(r4 + a[j + 4]);
-      r5 = round(r5 + a[j + 5]);
-      r6 = round(r6 + a[j + 6]);
-      r7 = round(r7 + a[j + 7]);
+      r0 = f(r0 + a[j]);
+      r1 = f(r1 + a[j + 1]);
+      r2 = f(r2 + a[j + 2]);
+      r3 = f(r3 + a[j + 3]);
+      r4 = f(r4 + a[j + 4]);
+      r5 = f(r5 + a[j + 5]);
+      r6 = f(r6 + a[j + 6]);
+      r7 = f(r7 + a[j + 7]);
     }
-    let res = round(round(round(r0 + r1) + round(r2 + r3)) + round(round(r4 + r5) + round(r6 + r7)));
-    for (; i < n; i++) res = round(res + a[start + i]);
+    let res = f(f(f(r0 + r1) + f(r2 + r3)) + f(f(r4 + r5) + f(r6 + r7)));
+    for (; i < n; i++) res = f(res + a[start + i]);
     return res;
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return round(pairwiseSum(a, start, n2, round) + pairwiseSum(a, start + n2, n - n2, round));
+  return f(pairwiseSum32(a, start, n2) + pairwiseSum32(a, start + n2, n - n2));
+}
+
+function pairwiseSum64(a: ArrayLike<number>, start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= PW_BLOCKSIZE) {
+    let r0 = a[start];
+    let r1 = a[start + 1];
+    let r2 = a[start + 2];
+    let r3 = a[start + 3];
+    let r4 = a[start + 4];
+    let r5 = a[start + 5];
+    let r6 = a[start + 6];
+    let r7 = a[start + 7];
+    const end8 = n - (n % 8);
+    let i = 8;
+    for (; i < end8; i += 8) {
+      const j = start + i;
+      r0 += a[j];
+      r1 += a[j + 1];
+      r2 += a[j + 2];
+      r3 += a[j + 3];
+      r4 += a[j + 4];
+      r5 += a[j + 5];
+      r6 += a[j + 6];
+      r7 += a[j + 7];
+    }
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum64(a, start, n2) + pairwiseSum64(a, start + n2, n - n2);
 }
 
 /**
@@ -197,7 +238,7 @@ export class NumpySum {
 
   private flush(): void {
     if (this.fill === 0) return;
-    this.total = this.round(this.total + pairwiseSum(this.block, 0, this.fill, this.round));
+    this.total = this.round(this.total + pairwiseSum(this.block, 0, this.fill, this.precision));
     this.fill = 0;
   }
 
