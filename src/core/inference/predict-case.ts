@@ -2,7 +2,12 @@ import { labelScheme } from '../model/labels';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
 import type { Shape3 } from '../preprocessing/crop';
-import { exportResampleSpec, logitsToLabelsSlab, logitsToSegmentation, uncropAndTransposeBack } from '../preprocessing/export-prediction';
+import {
+  exportResampleSpec,
+  logitsToLabelsSlab,
+  logitsToSegmentation,
+  uncropAndTransposeBack,
+} from '../preprocessing/export-prediction';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { readPreprocessingPlans } from '../preprocessing/plans-view';
 import { type CaseInput, type CaseProperties, preprocessCase } from '../preprocessing/preprocess-case';
@@ -66,13 +71,18 @@ export async function predictCase(
   const K = scheme.numHeads;
   const logitShape = pre.shape;
   const spec = exportResampleSpec(logitShape, pre.properties, plans);
-  const exportOptions = { regionsClassOrder: scheme.regionsClassOrder ?? undefined, foregroundLabels: Math.max(...scheme.foregroundLabels, 0) };
+  const exportOptions = {
+    regionsClassOrder: scheme.regionsClassOrder ?? undefined,
+    foregroundLabels: Math.max(...scheme.foregroundLabels, 0),
+  };
   let exportMs = 0;
   let tiles = 0;
 
   // Either stream (labels only, linear or nearest logits resampling: clipping cannot matter) or collect.
   const streaming = !options.saveProbabilities && (!spec || (spec.order <= 1 && spec.orderZ <= 1));
-  const collected: Float32Array[] | null = streaming ? null : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
+  const collected: Float32Array[] | null = streaming
+    ? null
+    : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
   const exporter = streaming ? new StreamingExport(K, logitShape, pre.properties, spec, exportOptions) : null;
   const planeN = logitShape[1] * logitShape[2];
 
@@ -93,7 +103,9 @@ export async function predictCase(
     },
     ({ z, logits }) => {
       const s = performance.now();
-      if (collected) for (let k = 0; k < K; k++) collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
+      if (collected)
+        for (let k = 0; k < K; k++)
+          collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
       else exporter?.push(z, logits);
       exportMs += performance.now() - s;
     },
@@ -108,9 +120,11 @@ export async function predictCase(
     result = uncropAndTransposeBack(cropped, pre.properties, plans);
   } else {
     result = logitsToSegmentation(collected!, logitShape, pre.properties, plans, exportOptions);
-    if (options.saveProbabilities) probabilities = logitsToProbabilities(collected!, logitShape, pre.properties, plans, scheme.activation);
+    if (options.saveProbabilities)
+      probabilities = logitsToProbabilities(collected!, logitShape, pre.properties, plans, scheme.activation);
   }
-  if (options.postprocessing?.length) applyPostprocessing(result.labels, result.shape, options.postprocessing);
+  if (options.postprocessing?.length)
+    applyPostprocessing(result.labels, result.shape, options.postprocessing);
   const t3 = performance.now();
   report('done', 1, 1);
   return {
@@ -177,7 +191,12 @@ class StreamingExport {
       this.out.set(labels, j0 * this.outPlane);
       this.nextRow = j1;
       // rows below the next slab's first input row are no longer needed
-      const nextLo = j1 < this.outRows ? (this.spec ? dataSlab(this.spec, j1, Math.min(this.outRows, j1 + this.chunk)).lo : j1) : Number.POSITIVE_INFINITY;
+      const nextLo =
+        j1 < this.outRows
+          ? this.spec
+            ? dataSlab(this.spec, j1, Math.min(this.outRows, j1 + this.chunk)).lo
+            : j1
+          : Number.POSITIVE_INFINITY;
       for (const r of [...this.rows.keys()]) if (r < nextLo) this.rows.delete(r);
     }
   }

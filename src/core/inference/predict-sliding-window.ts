@@ -48,7 +48,9 @@ export async function streamSlidingWindow(
   const [C, Z, Y, X] = shape;
   // one (z, y, x) array per channel; a single (c, z, y, x) array is viewed per channel (no copy)
   const n = Z * Y * X;
-  const channels = Array.isArray(data) ? data : Array.from({ length: C }, (_, c) => data.subarray(c * n, (c + 1) * n));
+  const channels = Array.isArray(data)
+    ? data
+    : Array.from({ length: C }, (_, c) => data.subarray(c * n, (c + 1) * n));
   if (shape.length !== 4 || channels.length !== C || channels.some((ch) => ch.length !== n)) {
     throw new Error(`data must be (c, z, y, x) of shape ${shape}`);
   }

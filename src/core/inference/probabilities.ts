@@ -21,7 +21,9 @@ export function logitsToProbabilities(
 ): Float32Array {
   const spec = exportResampleSpec(logitShape, props, plans);
   const slab = spec ? wholeSlab(spec) : { lo: 0, hi: logitShape[0], j0: 0, j1: logitShape[0] };
-  const channels = logits.map((l) => resampled(l, spec, slab, spec ? clipBounds(l, spec) : undefined, roundToHalf));
+  const channels = logits.map((l) =>
+    resampled(l, spec, slab, spec ? clipBounds(l, spec) : undefined, roundToHalf),
+  );
   const K = channels.length;
   const n = channels[0].length;
   if (activation === 'softmax') {
