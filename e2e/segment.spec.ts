@@ -100,3 +100,39 @@ test('a broken model bundle gives an error naming the missing file', async ({ pa
   await expect(page.getByTestId('banner-error')).toContainText('plans.json');
   await expect(page.getByTestId('banner-error')).toContainText('missing');
 });
+
+test('when WebGPU cannot run a model, the page says so and finishes on wasm', async ({ page }) => {
+  test.setTimeout(600_000);
+  // PyTorch's own export of the tiny model: its ConvTranspose3d nodes do not run on onnxruntime-web's WebGPU EP.
+  const dir = path.join(TMP, 'convtranspose_bundle');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(TINY, 'fold_0/model.onnx'), path.join(dir, 'model.onnx'));
+  const card = {
+    format: 'tessera-model-card',
+    version: 1,
+    name: 'tiny CT (torch.onnx export)',
+    model: 'model.onnx',
+    input: { name: 'input', channels: 1, axis_order: 'zyx', shape: [32, 112, 128], conform: null },
+    preprocessing: { kind: 'ct', mean: 38.56986999511719, std: 20.277849197387695, lower: -37, upper: 78 },
+    output: { name: 'logits', kind: 'logits', activation: 'softmax', decision: 'argmax' },
+    inference: { mode: 'sliding-window', patch_size: [32, 112, 128], step_size: 0.5, gaussian: true },
+    labels: ['background', 'spleen', 'kidney_right', 'kidney_left', 'liver'].map((name, value) => ({
+      value,
+      name,
+      color: [40 * value, 200 - 30 * value, 120],
+    })),
+  };
+  fs.writeFileSync(path.join(dir, 'model-card.json'), JSON.stringify(card));
+  await loadDemo(page);
+  await page.getByRole('tab', { name: 'Segment' }).click();
+  await page
+    .getByTestId('model-file-input')
+    .setInputFiles([path.join(dir, 'model-card.json'), path.join(dir, 'model.onnx')]);
+  await expect(page.getByTestId('model-list')).toContainText('tiny CT (torch.onnx export)');
+  await page.getByTestId('backend').selectOption('webgpu');
+  await page.getByTestId('segment').click();
+  await expect(page.getByTestId('banner-info')).toContainText('retried on wasm', { timeout: 540_000 });
+  await expect(page.getByTestId('segment-timing')).toContainText('on wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('label-table')).toContainText('liver');
+});
