@@ -6,16 +6,25 @@ import { prefilterLines } from './spline';
  * One separable pass: resample a C-order (z, y, x) float32 array along one axis with a precomputed
  * kernel. Lines are prefiltered in float64 buffers (never a float64 copy of the volume); the
  * innermost axis goes line by line, the outer axes in blocks of columns so that memory is read row
- * by row. Returns the new array; its shape is `shape` with `shape[axis]` replaced by kernel.outLen.
+ * by row. Returns the new array (in `scratch` when given and large enough); its shape is `shape` with
+ * `shape[axis]` replaced by kernel.outLen.
  */
-export function resampleAxis(src: Float32Array, shape: Shape3, axis: number, k: AxisKernel): Float32Array {
+export function resampleAxis(
+  src: Float32Array,
+  shape: Shape3,
+  axis: number,
+  k: AxisKernel,
+  scratch?: Float32Array,
+): Float32Array {
   const n = shape[axis];
   if (k.lineLen !== k.padLo + n + k.padHi) throw new Error('kernel does not fit the array');
   let outer = 1;
   for (let a = 0; a < axis; a++) outer *= shape[a];
   let inner = 1;
   for (let a = axis + 1; a < 3; a++) inner *= shape[a];
-  const dst = new Float32Array(outer * k.outLen * inner);
+  const size = outer * k.outLen * inner;
+  // a caller streaming slabs passes a reusable buffer (garbage would pile up faster than it is collected)
+  const dst = scratch && scratch.length >= size ? scratch.subarray(0, size) : new Float32Array(size);
   if (inner === 1) resampleLines(src, dst, outer, n, k);
   else resampleColumns(src, dst, outer, n, inner, k);
   return dst;

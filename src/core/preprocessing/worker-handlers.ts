@@ -51,17 +51,28 @@ export interface LabelsSlabRequest {
   options: ExportOptions;
 }
 
-/** Decode a case's files into the preprocessor's input (label grid checked against the image). */
-export async function decodeCase(files: CaseFiles): Promise<{ input: CaseInput; reference: Volume }> {
+/**
+ * Decode a case's files into the preprocessor's input (label grid checked against the image). With
+ * `release`, each file's bytes are dropped from `files` once decoded.
+ */
+export async function decodeCase(
+  files: CaseFiles,
+  release = false,
+): Promise<{ input: CaseInput; reference: Volume }> {
   if (files.images.length === 0) throw new TesseraError('bad-dataset', files.id, 'has no image files');
+  const take = (f: { name: string; bytes: Uint8Array }) => {
+    const b = f.bytes;
+    if (release) f.bytes = new Uint8Array(0);
+    return b;
+  };
   const volumes: Volume[] = [];
-  for (const f of files.images) volumes.push(await readVolume(f.bytes, f.name));
+  for (const f of files.images) volumes.push(await readVolume(take(f), f.name));
   const reference = volumes[0];
   const channels = volumes.flatMap((v) => Array.from({ length: frameCount(v) }, (_, t) => frame(v, t)));
   for (const v of volumes.slice(1)) assertLabelGrid(reference, v);
   let label: Volume | undefined;
   if (files.label) {
-    label = await readVolume(files.label.bytes, files.label.name);
+    label = await readVolume(take(files.label), files.label.name);
     assertLabelGrid(reference, label);
   }
   return {
@@ -101,9 +112,9 @@ export const preprocessHandlers = {
 
   /** decode + crop + normalise: the first stage of a large case whose resampling is split in slabs */
   async cropAndNormalize(p: CaseRequest, ctx: HandlerContext) {
-    const { input } = await decodeCase(p.files);
+    const { input } = await decodeCase(p.files, true);
     throwIfCancelled(ctx.signal);
-    const r = cropAndNormalize(input, p.plans);
+    const r = cropAndNormalize(input, p.plans, { consume: true });
     return withTransfer(r, buffers(...r.data, r.seg));
   },
 
