@@ -24,12 +24,13 @@ def resize_labels(seg, shape, order):
     return out
 
 
-def resample(data, new_shape, order, order_z, axis, is_seg):
+def resample(data, new_shape, order, order_z, axis, is_seg, dtype=None):
+    """(c, z, y, x) → (c, *new_shape) in `dtype` (default: float32 images, int16 labels), float64 work."""
     fn = resize_labels if is_seg else resize_image
     data = data.astype(float)
     shape = np.array(data[0].shape)
     new_shape = np.array(new_shape)
-    out = np.zeros((data.shape[0], *new_shape), dtype=np.float32 if not is_seg else np.int16)
+    out = np.zeros((data.shape[0], *new_shape), dtype=dtype or (np.int16 if is_seg else np.float32))
     for c in range(data.shape[0]):
         if axis is None:
             out[c] = fn(data[c], new_shape, order)

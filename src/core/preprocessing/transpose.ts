@@ -71,7 +71,13 @@ export function gatherTransposed<T extends { length: number; [i: number]: number
   make: (n: number) => T,
   box?: BBox3,
 ): T {
-  const b = box ?? ([[0, shape[0]], [0, shape[1]], [0, shape[2]]] as BBox3);
+  const b =
+    box ??
+    ([
+      [0, shape[0]],
+      [0, shape[1]],
+      [0, shape[2]],
+    ] as BBox3);
   const dst = make((b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) * (b[2][1] - b[2][0]));
   forEachTransposedRow(shape, perm, b, (s, stride, count, d) => {
     if (stride === 1) for (let k = 0; k < count; k++) dst[d + k] = src[s + k];
