@@ -32,7 +32,7 @@ export async function createOnnxNetwork(
   ort: OrtLike,
   model: Uint8Array,
   backend: Backend,
-  options: { strictWebGPU?: boolean; name?: string } = {},
+  options: { strictWebGPU?: boolean; name?: string; threads?: number } = {},
 ): Promise<OnnxNetwork> {
   const name = options.name ?? 'model.onnx';
   let session: InferenceSession;
@@ -40,6 +40,8 @@ export async function createOnnxNetwork(
     session = await ort.InferenceSession.create(model, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
+      // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
+      intraOpNumThreads: options.threads,
       extra:
         options.strictWebGPU && backend === 'webgpu'
           ? { session: { disable_cpu_ep_fallback: '1' } }
