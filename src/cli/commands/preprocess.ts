@@ -1,13 +1,24 @@
-import path from 'node:path';
+import fs from 'node:fs/promises';
+import { openDataset } from '../../core/dataset/open-dataset';
+import type { DatasetSource } from '../../core/dataset/source';
+import { openZipSource } from '../../core/dataset/zip-source';
 import { TesseraError } from '../../core/errors';
 import { readPreprocessingPlans } from '../../core/preprocessing/plans-view';
 import { preprocessCase } from '../../core/preprocessing/preprocess-case';
 import { decodeCase } from '../../core/preprocessing/worker-handlers';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
+import { directorySource } from '../dataset-dir-source';
 import { readFileBytes } from '../node-files';
 import { writePreprocessedCase } from '../preprocessed-files';
-import { readRawDataset } from '../raw-dataset';
+
+async function openSource(input: string): Promise<DatasetSource> {
+  const stat = await fs.stat(input).catch(() => null);
+  if (!stat) throw new TesseraError('not-found', input, 'no such file or directory');
+  if (stat.isDirectory()) return directorySource(input);
+  if (input.toLowerCase().endsWith('.zip')) return openZipSource(await readFileBytes(input), input);
+  throw new TesseraError('bad-argument', input, 'give a raw dataset directory or a .zip of one');
+}
 
 export const preprocessCommand: Command = {
   name: 'preprocess',
@@ -41,12 +52,13 @@ export const preprocessCommand: Command = {
       );
     }
     const plans = readPreprocessingPlans(plansJson, values.configuration, values.plans);
-    const dataset = await readRawDataset(positionals[0]);
-    if (dataset.channelNames.length !== plans.config.normalizationSchemes.length)
+    const source = await openSource(positionals[0]);
+    const dataset = await openDataset(source);
+    if (dataset.channels.length !== plans.config.normalizationSchemes.length)
       throw new TesseraError(
         'bad-dataset',
-        path.join(dataset.dir, 'dataset.json'),
-        `has ${dataset.channelNames.length} channel(s) but the plans normalize ${plans.config.normalizationSchemes.length}`,
+        `${source.name}/dataset.json`,
+        `has ${dataset.channels.length} channel(s) but the plans normalize ${plans.config.normalizationSchemes.length}`,
       );
     let cases = dataset.cases;
     if (values.cases) {
@@ -56,28 +68,32 @@ export const preprocessCommand: Command = {
         .filter(Boolean);
       const known = new Set(cases.map((c) => c.id));
       const missing = wanted.filter((w) => !known.has(w));
-      if (missing.length) throw usage(`no such case(s) in ${dataset.dir}: ${missing.join(', ')}`);
+      if (missing.length) throw usage(`no such case(s) in ${source.name}: ${missing.join(', ')}`);
       cases = cases.filter((c) => wanted.includes(c.id));
     }
+    const labels = dataset.datasetJson.labels;
 
     for (const c of cases) {
       const t0 = performance.now();
+      const hasLabel = dataset.files.has(c.label);
       const files = {
         id: c.id,
-        images: await Promise.all(c.images.map(async (f) => ({ name: f, bytes: await readFileBytes(f) }))),
-        label: c.label ? { name: c.label, bytes: await readFileBytes(c.label) } : undefined,
+        images: await Promise.all(c.images.map(async (f) => ({ name: f, bytes: await source.read(f) }))),
+        label: hasLabel ? { name: c.label, bytes: await source.read(c.label) } : undefined,
       };
-      const { input, reference } = await decodeCase(files);
-      const r = preprocessCase(input, plans, { labels: c.label ? dataset.labels : undefined });
-      await writePreprocessedCase(
-        values.output,
-        c.id,
-        r,
-        reference.source.format.startsWith('NIfTI') ? reference.affine : undefined,
-      );
+      const decoded = await decodeCase(files, true);
+      const { input } = decoded;
+      const ref = decoded.reference;
+      const affine = ref.source.format.startsWith('NIfTI') ? ref.affine : undefined;
+      // keep only what the properties need: the voxels go with `input`, which preprocessCase consumes
+      ref.data = new Uint8Array(0);
+      const channels = input.channels.length;
+      const shape = input.shape.join(', ');
+      const r = preprocessCase(input, plans, { labels: hasLabel ? labels : undefined, consume: true });
+      await writePreprocessedCase(values.output, c.id, r, affine);
       const seconds = ((performance.now() - t0) / 1000).toFixed(2);
       out.stdout(
-        `${c.id}: (${input.channels.length}, ${input.shape.join(', ')}) → (${r.data.length}, ${r.shape.join(', ')})${c.label ? '' : ' (no label)'} in ${seconds} s\n`,
+        `${c.id}: (${channels}, ${shape}) → (${r.data.length}, ${r.shape.join(', ')})${hasLabel ? '' : ' (no label)'} in ${seconds} s\n`,
       );
     }
     return 0;
