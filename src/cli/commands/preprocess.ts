@@ -4,12 +4,14 @@ import type { DatasetSource } from '../../core/dataset/source';
 import { openZipSource } from '../../core/dataset/zip-source';
 import { TesseraError } from '../../core/errors';
 import { readPreprocessingPlans } from '../../core/preprocessing/plans-view';
+import { preprocessDataset } from '../../core/preprocessing/pool-preprocess';
 import { preprocessCase } from '../../core/preprocessing/preprocess-case';
-import { decodeCase } from '../../core/preprocessing/worker-handlers';
+import { decodeCase, niftiAffine } from '../../core/preprocessing/worker-handlers';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { directorySource } from '../dataset-dir-source';
 import { readFileBytes } from '../node-files';
+import { preprocessWorkerPool } from '../node-worker-pool';
 import { writePreprocessedCase } from '../preprocessed-files';
 
 async function openSource(input: string): Promise<DatasetSource> {
@@ -25,14 +27,17 @@ export const preprocessCommand: Command = {
   summary:
     "nnU-Net's preprocessing of a raw dataset's training cases (crop, normalize, resample, class locations)",
   usage:
-    'tessera preprocess <raw_dataset_dir> --plans <plans.json> -c <configuration> -o <outdir> [--cases a,b]\n' +
-    '  writes <case>_data.npy (float32, c,z,y,x), <case>_seg.npy (int8) and <case>_properties.json per case',
+    'tessera preprocess <raw_dataset_dir|.zip> --plans <plans.json> -c <configuration> -o <outdir> [--cases a,b]\n' +
+    '                   [--workers N]\n' +
+    '  writes <case>_data.npy (float32, c,z,y,x), <case>_seg.npy (int8) and <case>_properties.json per case;\n' +
+    '  --workers runs N cases at a time in worker threads (default 1: in this thread)',
   async run(argv, out) {
     const { values, positionals } = parseCommandArgs('preprocess', argv, {
       plans: { type: 'string' },
       configuration: { type: 'string', short: 'c' },
       output: { type: 'string', short: 'o' },
       cases: { type: 'string' },
+      workers: { type: 'string' },
     });
     const usage = (d: string) => new TesseraError('bad-argument', 'tessera preprocess', d);
     if (positionals.length !== 1) throw usage('give exactly one raw dataset folder');
@@ -72,19 +77,51 @@ export const preprocessCommand: Command = {
       cases = cases.filter((c) => wanted.includes(c.id));
     }
     const labels = dataset.datasetJson.labels;
-
-    for (const c of cases) {
-      const t0 = performance.now();
+    const workers = values.workers === undefined ? 1 : Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw usage(`--workers must be a positive integer; got '${values.workers}'`);
+    const load = async (c: (typeof cases)[number]) => {
       const hasLabel = dataset.files.has(c.label);
-      const files = {
+      return {
         id: c.id,
         images: await Promise.all(c.images.map(async (f) => ({ name: f, bytes: await source.read(f) }))),
         label: hasLabel ? { name: c.label, bytes: await source.read(c.label) } : undefined,
       };
+    };
+
+    if (workers > 1 && cases.length > 1) {
+      const pool = preprocessWorkerPool(Math.min(workers, cases.length));
+      const t0 = performance.now();
+      try {
+        await preprocessDataset(
+          pool,
+          cases.map((c) => () => load(c)),
+          plans,
+          labels,
+          {
+            onCase: async (id, r) => {
+              await writePreprocessedCase(values.output!, id, r, r.affine);
+              out.stdout(`${id}: → (${r.data.length}, ${r.shape.join(', ')})\n`);
+            },
+          },
+        );
+      } finally {
+        pool.terminate();
+      }
+      out.stdout(
+        `${cases.length} cases in ${((performance.now() - t0) / 1000).toFixed(2)} s on ${workers} workers\n`,
+      );
+      return 0;
+    }
+
+    for (const c of cases) {
+      const t0 = performance.now();
+      const files = await load(c);
+      const hasLabel = files.label !== undefined;
       const decoded = await decodeCase(files, true);
       const { input } = decoded;
       const ref = decoded.reference;
-      const affine = ref.source.format.startsWith('NIfTI') ? ref.affine : undefined;
+      const affine = niftiAffine(ref);
       // keep only what the properties need: the voxels go with `input`, which preprocessCase consumes
       ref.data = new Uint8Array(0);
       const channels = input.channels.length;

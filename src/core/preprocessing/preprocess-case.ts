@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors';
-import type { VoxelArray } from '../io/volume';
+import type { Affine, VoxelArray } from '../io/volume';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
 import {
@@ -53,6 +53,8 @@ export interface PreprocessedCase {
   properties: CaseProperties;
   /** sampled foreground locations (training cases only) */
   classLocations?: ClassLocations;
+  /** the image's affine when it came from a NIfTI (nnU-Net keeps it as properties['nibabel_stuff']) */
+  affine?: Affine;
 }
 
 export interface CaseOptions {

@@ -33,6 +33,8 @@ export interface CaseRequest {
   files: CaseFiles;
   plans: PreprocessingPlans;
   labels?: LabelDict;
+  /** inference: skip resampling the unlabelled case's crop mask (see CaseOptions.dataOnly) */
+  dataOnly?: boolean;
 }
 
 export interface ResampleSlabRequest {
@@ -87,6 +89,11 @@ export async function decodeCase(
   };
 }
 
+/** The affine nnU-Net's NibabelIO keeps in the properties (NIfTI sources only). */
+export function niftiAffine(v: Volume): Volume['affine'] | undefined {
+  return v.source.format.startsWith('NIfTI') ? v.affine : undefined;
+}
+
 function buffers(...arrays: (ArrayBufferView | undefined)[]): Transferable[] {
   const set = new Set<ArrayBufferLike>();
   for (const a of arrays) if (a) set.add(a.buffer);
@@ -100,13 +107,20 @@ function locationBuffers(locs: ClassLocations | undefined): Int32Array[] {
 export const preprocessHandlers = {
   /** decode + the whole run_case: for datasets, one case per worker */
   async preprocessCase(p: CaseRequest, ctx: HandlerContext) {
-    const { input } = await decodeCase(p.files);
+    const decoded = await decodeCase(p.files, true);
+    const { input } = decoded;
+    const affine = niftiAffine(decoded.reference);
+    // from here the voxels live only in `input`, which preprocessCase consumes
+    decoded.reference.data = new Uint8Array(0);
     throwIfCancelled(ctx.signal);
     const r = preprocessCase(input, p.plans, {
       labels: p.labels,
+      dataOnly: p.dataOnly,
+      consume: true,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });
+    r.affine = affine;
     return withTransfer(r, buffers(...r.data, r.seg, ...locationBuffers(r.classLocations)));
   },
 
