@@ -9,8 +9,6 @@ import { NumpySum, pairwiseSum as numpyPairwiseSum } from '../planning/numpy-com
  */
 const fr = Math.fround;
 
-export { NUMPY_BUFSIZE } from '../planning/numpy-compat';
-
 /** FLOAT_pairwise_sum over a[off, off + n) (float32 accumulators). */
 export function pairwiseSum(a: ArrayLike<number>, off: number, n: number): number {
   return numpyPairwiseSum(a, off, n, 'float32');
