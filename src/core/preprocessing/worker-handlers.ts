@@ -13,6 +13,7 @@ import {
 import type { PreprocessingPlans } from './plans-view';
 import { type CaseInput, caseClassLocations, cropAndNormalize, preprocessCase } from './preprocess-case';
 import { clipBounds, resampleDataSlab, type Slab } from './resample-data';
+import { inPlanePhase, zPhase, zPhaseColumns } from './resample-phases';
 import type { ResampleSpec } from './resample-plan';
 import { resampleSegSlab } from './resample-seg';
 
@@ -137,6 +138,57 @@ export const preprocessHandlers = {
       ? resampleSegSlab(p.input as Int16Array, p.spec, p.slab)
       : resampleDataSlab(p.input as Float32Array, p.spec, p.slab, p.bounds!);
     return withTransfer(out, buffers(out));
+  },
+
+  /** two-phase image resampling (resample-phases.ts): y and x passes of some z rows */
+  inPlanePhase(p: {
+    block: Float32Array;
+    shape: Shape3;
+    spec: ResampleSpec;
+    firstRow: number;
+    sliceBounds?: Float64Array;
+    clip?: [number, number];
+  }) {
+    const out = inPlanePhase(p.block, p.shape, p.spec, p);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** two-phase image resampling: the z pass of some y rows */
+  zPhase(p: { block: Float32Array; shape: Shape3; spec: ResampleSpec; clip?: [number, number] }) {
+    const out = zPhase(p.block, p.shape, p.spec, p.clip);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** inPlanePhase on rows [r0, r1) of a shared array, written into a shared output (no copies) */
+  inPlanePhaseShared(p: {
+    src: Float32Array;
+    dst: Float32Array;
+    r0: number;
+    r1: number;
+    spec: ResampleSpec;
+    sliceBounds?: Float64Array;
+    clip?: [number, number];
+  }) {
+    const [, n1, n2] = p.spec.inShape;
+    const [, m1, m2] = p.spec.outShape;
+    const block = p.src.subarray(p.r0 * n1 * n2, p.r1 * n1 * n2);
+    const out = inPlanePhase(block, [p.r1 - p.r0, n1, n2], p.spec, { ...p, firstRow: p.r0 });
+    p.dst.set(out, p.r0 * m1 * m2);
+    return null;
+  },
+
+  /** zPhase on rows y0..y1 of a shared (n0, ny, nx) array into a shared (m0, ny, nx) output */
+  zPhaseShared(p: {
+    src: Float32Array;
+    dst: Float32Array;
+    shape: Shape3;
+    y0: number;
+    y1: number;
+    spec: ResampleSpec;
+    clip?: [number, number];
+  }) {
+    zPhaseColumns(p.src, p.shape, p.spec, p.y0 * p.shape[2], p.y1 * p.shape[2], p.dst, p.clip);
+    return null;
   },
 
   /** skimage's clip range of a channel; the channel goes back to the caller untouched */
