@@ -42,7 +42,8 @@ export const resampleCommand: Command = {
     'tessera resample <in.nii.gz|.nrrd|.npy> --spacing z,y,x (--new-spacing z,y,x | --new-shape z,y,x)\n' +
     '                 [--order 3] [--order-z 0] [--seg] [--force-separate-z true|false] -o out.npy\n' +
     '  output (c, z, y, x): float32, or int16 labels with --seg. --spacing defaults to the file header\n' +
-    "  (required for .npy); without --force-separate-z the anisotropy decides, as in nnU-Net's plans",
+    '  (required for .npy); with both --new-shape and --new-spacing the shape is used and the spacing only\n' +
+    "  decides separate-z; without --force-separate-z the anisotropy decides, as in nnU-Net's plans",
   async run(argv, out) {
     const { values, positionals } = parseCommandArgs('resample', argv, {
       spacing: { type: 'string' },
