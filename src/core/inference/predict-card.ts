@@ -76,7 +76,7 @@ export async function predictWithCard(
   if (card.inference.mode === 'whole') {
     options.onProgress?.({ stage: 'network', done: 0, total: 1 });
     const input = new Float32Array(C * spatial.reduce((a, b) => a * b, 1));
-    channels.forEach((ch, c) => input.set(ch, c * ch.length));
+    for (const [c, ch] of channels.entries()) input.set(ch, c * ch.length);
     logits = await network(input, [1, C, ...spatial]);
     options.onProgress?.({ stage: 'network', done: 1, total: 1 });
   } else {

@@ -147,9 +147,9 @@ export function reslice(
         const xc = Math.min(Math.max(x, 0), ni - 1);
         const yc = Math.min(Math.max(y, 0), nj - 1);
         const zc = Math.min(Math.max(z, 0), nk - 1);
-        const x0 = Math.min(Math.floor(xc), ni - 2 < 0 ? 0 : ni - 2);
-        const y0 = Math.min(Math.floor(yc), nj - 2 < 0 ? 0 : nj - 2);
-        const z0 = Math.min(Math.floor(zc), nk - 2 < 0 ? 0 : nk - 2);
+        const x0 = Math.min(Math.floor(xc), Math.max(ni - 2, 0));
+        const y0 = Math.min(Math.floor(yc), Math.max(nj - 2, 0));
+        const z0 = Math.min(Math.floor(zc), Math.max(nk - 2, 0));
         const fx = ni > 1 ? xc - x0 : 0;
         const fy = nj > 1 ? yc - y0 : 0;
         const fz = nk > 1 ? zc - z0 : 0;
