@@ -64,7 +64,8 @@ export async function predictCase(
   const plans = readPreprocessingPlans(plansJson, configuration);
   const scheme = labelScheme(datasetJson);
   report('preprocessing', 0, 1);
-  const pre = preprocessCase(input, plans, { signal: options.signal });
+  // dataOnly: no label to resample at inference (saves the crop mask's resampling)
+  const pre = preprocessCase(input, plans, { signal: options.signal, dataOnly: true });
   const t1 = performance.now();
   throwIfCancelled(options.signal);
 

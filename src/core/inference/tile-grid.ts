@@ -111,7 +111,7 @@ export function rasterizeTiles(
         }
       }
   };
-  if (options.grid) grid.tiles.forEach((b, i) => i !== grid.centreTile && draw(b, 2));
+  if (options.grid) for (const [i, b] of grid.tiles.entries()) if (i !== grid.centreTile) draw(b, 2);
   if (options.patch && grid.tiles.length > 0) draw(grid.tiles[grid.centreTile], 1);
   return out;
 }

@@ -64,7 +64,7 @@ describe('nnU-Net predictor end to end: ctpitch (no mirroring)', () => {
       `ctpitch probabilities: max |d| at 5000 samples ${maxDiff.toExponential(2)}; class means ${means.map((m) => m.toExponential(3)).join(' ')}`,
     );
     expect(maxDiff).toBeLessThan(2e-3);
-    means.forEach((m, k) => expect(m).toBeCloseTo(summary.probabilities_mean_per_class[k], 4));
+    for (const [k, m] of means.entries()) expect(m).toBeCloseTo(summary.probabilities_mean_per_class[k], 4);
   });
 });
 
