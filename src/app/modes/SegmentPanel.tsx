@@ -131,7 +131,7 @@ export function SegmentPanel() {
         },
         {
           tileStepSize,
-          mirrorAxes: tta ? (nnunet.mirroring_axes?.length ?? nnunet.dim) : 0,
+          mirrorAxes: tta ? (nnunet.mirroring_axes?.length ?? 0) : 0,
           folds: Math.max(1, usedFolds.length),
         },
       );
@@ -176,9 +176,8 @@ export function SegmentPanel() {
             onChange={(e) => setTta(e.currentTarget.checked)}
             data-testid="tta"
           />
-          Test-time mirroring (
-          {nnunet ? `${2 ** (nnunet.mirroring_axes?.length ?? nnunet.dim)}×` : 'nnU-Net models'} slower,
-          slightly better)
+          Test-time mirroring ({nnunet ? `${2 ** (nnunet.mirroring_axes?.length ?? 0)}×` : 'nnU-Net models'}{' '}
+          slower, slightly better)
         </label>
         <label className="field">
           Tile step
