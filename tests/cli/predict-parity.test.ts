@@ -183,6 +183,7 @@ describe('tessera predict equals nnU-Net’s predictor', () => {
           path.join(expectedDir, run.postprocessed ? `${id}_postprocessed.nii.gz` : `${id}.nii.gz`),
         );
         expect(ours.shape).toEqual(theirs.shape);
+        expect(ours.data.constructor).toBe(theirs.data.constructor); // uint8, as nnU-Net writes it
         expect(maxAffineDifference(ours, theirs)).toBeLessThan(1e-5);
         const labels = compareLabels(ours.data, theirs.data);
         let line = `${run.name} ${id}: labels ${(100 * labels.agreement).toFixed(4)} % equal (${labels.differing} of ${labels.voxels} differ)`;
