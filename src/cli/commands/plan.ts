@@ -127,7 +127,7 @@ export const planCommand: Command = {
     });
     const log = values.verbose ? (s: string) => out.stderr(`${s}\n`) : () => {};
     const outdir = values.output;
-    if (!outdir) throw new TesseraError('bad-argument', 'tessera plan', 'give an output directory with -o');
+    if (!outdir) throw new TesseraError('bad-argument', '', 'give an output directory with -o');
     const planner = values.planner ?? 'ExperimentPlanner';
     if (!isPlannerName(planner))
       throw new TesseraError(
