@@ -205,6 +205,7 @@ export const planCommand: Command = {
       const extracted = await extractFingerprint(source, ds, {
         verify,
         onProblem: report,
+        streamCacheBytes: 512 * 2 ** 20,
         onProgress: (p) =>
           log(
             `fingerprint ${p.done}/${p.total} ${p.caseId ?? ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
