@@ -11,7 +11,7 @@ export const exportOnnxCommand: Command = {
   summary: 'export one fold of an nnU-Net results folder as ONNX (runs on onnxruntime-web, WebGPU and wasm)',
   usage:
     'tessera export-onnx -m <results_folder|results.zip> [-f FOLD] -o out.onnx [--fp16] [--patch Z,Y,X]\n' +
-    '                    [--checkpoint final|best|auto] [--instance-norm precise|fused]\n' +
+    '                    [--checkpoint final|best|latest|auto] [--instance-norm precise|fused]\n' +
     '  input "input" [N, C, *patch] float32, output "logits" [N, classes, *patch] float32, N dynamic.\n' +
     '  FOLD defaults to the first fold present; --patch changes the spatial size (divisible by the strides);\n' +
     "  --fp16 stores weights and computes in float16 (for adapters with shader-f16); 'fused' uses ORT's\n" +
@@ -48,7 +48,8 @@ export const exportOnnxCommand: Command = {
         );
     }
     const files = await openFileSet(values.model);
-    const fold = values.fold;
+    // nnU-Net names folds 0…4 and 'all'; accept the folder name too
+    const fold = values.fold?.replace(/^fold_/, '');
     const model = await openNnunetModel(files, {
       checkpoint: checkpointChoice('export-onnx', values.checkpoint),
       folds: fold === undefined ? undefined : [fold],

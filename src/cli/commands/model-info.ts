@@ -5,23 +5,17 @@ import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { openFileSet } from '../node-file-set';
 
-export const CHECKPOINTS: Record<string, CheckpointChoice> = {
-  auto: 'auto',
-  final: 'checkpoint_final.pth',
-  best: 'checkpoint_best.pth',
-  'checkpoint_final.pth': 'checkpoint_final.pth',
-  'checkpoint_best.pth': 'checkpoint_best.pth',
-};
-
+/** --checkpoint final | best | latest | auto | <file>.pth */
 export function checkpointChoice(command: string, value: string | undefined): CheckpointChoice {
-  const c = CHECKPOINTS[value ?? 'auto'];
-  if (!c)
-    throw new TesseraError(
-      'bad-argument',
-      `tessera ${command}`,
-      `--checkpoint must be final, best or auto, got "${value}"`,
-    );
-  return c;
+  const v = value ?? 'auto';
+  if (v === 'auto') return 'auto';
+  if (v === 'final' || v === 'best' || v === 'latest') return `checkpoint_${v}.pth`;
+  if (/^[^/\\]+\.pth$/.test(v)) return v as CheckpointChoice;
+  throw new TesseraError(
+    'bad-argument',
+    `tessera ${command}`,
+    `--checkpoint must be final, best, latest, auto or a .pth file name, got "${v}"`,
+  );
 }
 
 export const modelInfoCommand: Command = {
@@ -29,7 +23,7 @@ export const modelInfoCommand: Command = {
   summary:
     'describe an nnU-Net results folder (or its zip) as JSON: configuration, trainer, folds, labels, network',
   usage:
-    'tessera model-info -m <results_folder|results.zip> [--checkpoint final|best|auto]\n' +
+    'tessera model-info -m <results_folder|results.zip> [--checkpoint final|best|latest|auto]\n' +
     '  prints configuration, trainer, folds, labels, input channels, patch size, parameter count, mirroring axes;\n' +
     "  every fold's checkpoint is checked against the network plans.json describes",
   async run(argv, out) {

@@ -11,33 +11,39 @@ export interface Grid {
   affine: Affine;
 }
 
-/** Rotation part of the conformed orientations: the world (RAS) direction of each voxel axis. */
-const ORIENTATIONS: Record<string, number[][]> = {
-  // i → Left, j → Inferior, k → Anterior (FreeSurfer / brainchop / NiiVue conform)
-  LIA: [
-    [-1, 0, 0],
-    [0, 0, 1],
-    [0, -1, 0],
-  ],
-  RAS: [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ],
+/** World (RAS+) direction each axis code points to. */
+const DIRECTION: Record<string, [number, number, number]> = {
+  R: [1, 0, 0],
+  L: [-1, 0, 0],
+  A: [0, 1, 0],
+  P: [0, -1, 0],
+  S: [0, 0, 1],
+  I: [0, 0, -1],
 };
+
+/** Rotation of an orientation given as axis codes ('LIA': i → Left, j → Inferior, k → Anterior). */
+function orientationMatrix(codes: string): number[][] {
+  const cols = codes
+    .toUpperCase()
+    .split('')
+    .map((c) => DIRECTION[c]);
+  if (
+    cols.length !== 3 ||
+    cols.some((c) => !c) ||
+    new Set(cols.map((c) => c.findIndex((v: number) => v !== 0))).size !== 3
+  ) {
+    throw new Error(`'${codes}' is not an orientation (three of R/L, A/P, S/I)`);
+  }
+  return [0, 1, 2].map((r) => cols.map((c) => c[r]));
+}
 
 /**
  * The conformed grid for a volume: `size`³ voxels of `voxelMm`, in the given orientation, centred on the
  * centre of the source volume with FastSurfer's convention (the world point of voxel dims/2, as NiiVue's and
  * brainchop's conform use it), so a volume already in that space maps onto itself voxel for voxel.
  */
-export function conformedGrid(
-  source: Grid,
-  size = 256,
-  voxelMm = 1,
-  orientation: 'LIA' | 'RAS' = 'LIA',
-): Grid {
-  const R = ORIENTATIONS[orientation];
+export function conformedGrid(source: Grid, size = 256, voxelMm = 1, orientation = 'LIA'): Grid {
+  const R = orientationMatrix(orientation);
   const centre = applyAffine(
     source.affine,
     source.shape.map((n) => n / 2),
@@ -141,9 +147,9 @@ export function reslice(
         const xc = Math.min(Math.max(x, 0), ni - 1);
         const yc = Math.min(Math.max(y, 0), nj - 1);
         const zc = Math.min(Math.max(z, 0), nk - 1);
-        const x0 = Math.min(Math.floor(xc), ni - 2 < 0 ? 0 : ni - 2);
-        const y0 = Math.min(Math.floor(yc), nj - 2 < 0 ? 0 : nj - 2);
-        const z0 = Math.min(Math.floor(zc), nk - 2 < 0 ? 0 : nk - 2);
+        const x0 = Math.min(Math.floor(xc), Math.max(ni - 2, 0));
+        const y0 = Math.min(Math.floor(yc), Math.max(nj - 2, 0));
+        const z0 = Math.min(Math.floor(zc), Math.max(nk - 2, 0));
         const fx = ni > 1 ? xc - x0 : 0;
         const fy = nj > 1 ? yc - y0 : 0;
         const fz = nk > 1 ? zc - z0 : 0;

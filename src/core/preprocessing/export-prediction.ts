@@ -97,7 +97,7 @@ export function logitsToLabelsSlab(
  * One channel on the cropped grid, in the logits' dtype (`store`). Linear kernels (the plans'
  * default) are evaluated exactly as scipy does; others separably in float32, then stored.
  */
-function resampled(
+export function resampled(
   channel: Float32Array,
   spec: ResampleSpec | null,
   slab: Slab,

@@ -86,6 +86,8 @@ export interface NnunetModelInfo {
   channel_names: Record<string, string>;
   patch_size: number[];
   spacing: number[] | null;
+  /** plans' transpose_forward: nnU-Net's axis order for this dataset */
+  transpose_forward: number[];
   normalization_schemes: string[] | null;
   n_stages: number;
   features_per_stage: number[];
@@ -134,6 +136,9 @@ export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
     channel_names: ds.channel_names ?? ds.modality ?? {},
     patch_size: spec.patchSize,
     spacing: Array.isArray(cfg.spacing) ? (cfg.spacing as number[]) : null,
+    transpose_forward: Array.isArray((folder.plans as { transpose_forward?: unknown }).transpose_forward)
+      ? (folder.plans as { transpose_forward: number[] }).transpose_forward
+      : [0, 1, 2],
     normalization_schemes: Array.isArray(cfg.normalization_schemes)
       ? (cfg.normalization_schemes as string[])
       : null,

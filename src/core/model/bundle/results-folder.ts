@@ -34,7 +34,8 @@ export interface FoldCheckpoint {
   size: number;
 }
 
-export type CheckpointChoice = 'checkpoint_final.pth' | 'checkpoint_best.pth' | 'auto';
+/** 'auto': checkpoint_final.pth, else checkpoint_best.pth; or an exact file name (e.g. checkpoint_latest.pth). */
+export type CheckpointChoice = 'auto' | `${string}.pth`;
 
 const FOLD_RE = /^fold_(\d+|all)$/;
 
