@@ -2,7 +2,7 @@
  * The planner against nnU-Net v2 on random fingerprints (isotropic, anisotropic along z or x, large CTs
  * that need a cascade, one-slice datasets, tiny images; 1 to 4 channels of mixed names, 2 to 11 labels)
  * for every planner, at the default GPU memory and at others: the plans file, byte for byte.
- * Made by scripts/fixtures/planning_reference.py random.
+ * Made by scripts/fixtures/planning_reference.py random (and EDGE_ONLY=1 … random for hand-made corner cases).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,9 +21,12 @@ interface RandomCase {
   dataset_json: PlanningDatasetJson;
   runs: { planner: PlannerName; gpu: number | null; plans_name: string; text: string }[];
 }
-const cases = JSON.parse(
-  new TextDecoder().decode(gunzipSync(fs.readFileSync(path.join(FIXTURES, 'random_plans.json.gz')))),
-) as RandomCase[];
+const load = (file: string) =>
+  JSON.parse(
+    new TextDecoder().decode(gunzipSync(fs.readFileSync(path.join(FIXTURES, file)))),
+  ) as RandomCase[];
+// edge_plans: the +1e-5 anisotropy clamp, half-voxel medians, ratio ties, ignore label and regions
+const cases = [...load('random_plans.json.gz'), ...load('edge_plans.json.gz')];
 
 describe('plans for random fingerprints equal nnU-Net v2, byte for byte', () => {
   for (const c of cases) {
