@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import { halfToFloat } from './float16';
 import type { DataType, VoxelArray } from './volume';
 import { allocate, datatypeOf } from './volume';
 
@@ -121,15 +122,6 @@ function decode(dv: DataView, count: number, type: string, le: boolean): VoxelAr
   return out;
 }
 
-/** IEEE half → number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 function fortranToC(data: VoxelArray, shape: number[]): VoxelArray {
   const out = allocate(datatypeOf(data), data.length);

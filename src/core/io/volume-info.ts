@@ -50,3 +50,27 @@ export function volumeInfo(v: Volume): VolumeInfo {
   }
   return info;
 }
+
+/** Hounsfield units: signed values reaching air (about -1000). Window presets then make sense. */
+export function looksLikeCT(info: Pick<VolumeInfo, 'min' | 'max' | 'datatype'>): boolean {
+  return info.min <= -500 && info.max >= 100 && info.datatype !== 'uint8' && info.datatype !== 'uint16';
+}
+
+const LABEL_NAME_HINT =
+  /(^|[_\-.\s])(seg|segmentation|label|labels|labelmap|mask|annotation|gt|truth)([_\-.\s]|$)/i;
+
+/**
+ * A label map rather than an image: integer voxels, and the file says so (NIFTI_INTENT_LABEL), its name
+ * does, or it holds only a handful of distinct values.
+ */
+export function looksLikeLabelMap(v: Volume): boolean {
+  if (v.datatype === 'float32' || v.datatype === 'float64') return false;
+  if (v.source.intentCode === 1002) return true;
+  if (LABEL_NAME_HINT.test(v.name.replace(/\.(nii|nrrd|npy)(\.gz)?$/i, ''))) return true;
+  const seen = new Set<number>();
+  for (let i = 0; i < v.data.length; i += 7) {
+    seen.add(v.data[i]);
+    if (seen.size > 32) return false;
+  }
+  return seen.size <= 32 && seen.has(0);
+}

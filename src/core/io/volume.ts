@@ -183,3 +183,34 @@ export function assertLabelGrid(image: Volume, label: Volume): void {
     `${what} does not match the image ${image.name}: ${fmt(label)} vs ${fmt(image)}`,
   );
 }
+
+/** A typed view of `length` voxels of `datatype` at `byteOffset` in `buffer` (no copy). */
+export function typedView(
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  datatype: DataType,
+  length: number,
+): VoxelArray {
+  switch (datatype) {
+    case 'uint8':
+      return new Uint8Array(buffer, byteOffset, length);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, length);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, length);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, length);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, length);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, length);
+  }
+}
+
+export function isIntegerType(t: DataType): boolean {
+  return t !== 'float32' && t !== 'float64';
+}

@@ -1,0 +1,115 @@
+import { useRef } from 'react';
+import { collectInputFiles } from '../actions/dropped-files';
+import { loadDemoCT, loadFiles } from '../actions/load-volumes';
+import { routeDrop } from '../actions/route-drop';
+import { useStore } from '../store';
+
+export function LeftPanel() {
+  const scans = useStore((s) => s.scans);
+  const activeScanId = useStore((s) => s.activeScanId);
+  const labelMaps = useStore((s) => s.labelMaps);
+  const activeLabelMapId = useStore((s) => s.activeLabelMapId);
+  const { setActiveScan, removeScan, setActiveLabelMap, removeLabelMap } = useStore.getState();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const labelInput = useRef<HTMLInputElement>(null);
+  const maps = labelMaps.filter((m) => m.scanId === activeScanId);
+  return (
+    <aside className="left-panel">
+      <section>
+        <h2>Scans</h2>
+        <div className="dropzone" data-testid="dropzone">
+          <p>Drop NIfTI / NRRD files or folders anywhere</p>
+          <div className="row">
+            <button type="button" onClick={() => fileInput.current?.click()}>
+              Open files…
+            </button>
+            <button type="button" className="primary" data-testid="demo-ct" onClick={() => void loadDemoCT()}>
+              Try the demo CT
+            </button>
+          </div>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            data-testid="file-input"
+            accept=".nii,.gz,.nrrd,.npy,.json"
+            onChange={(e) => {
+              void routeDrop(collectInputFiles(e.currentTarget.files));
+              e.currentTarget.value = '';
+            }}
+          />
+        </div>
+        <ul className="item-list" data-testid="scan-list">
+          {scans.map((s) => (
+            <li key={s.id} className={s.id === activeScanId ? 'active' : ''}>
+              <button type="button" className="item" onClick={() => setActiveScan(s.id)}>
+                <span className="item-name">{s.name}</span>
+                <span className="item-meta">
+                  {s.info.shape.join('×')} · {s.info.datatype}
+                </span>
+              </button>
+              <button
+                type="button"
+                className="remove"
+                aria-label={`Close ${s.name}`}
+                onClick={() => removeScan(s.id)}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <section>
+        <h2>Label maps</h2>
+        {activeScanId === null ? (
+          <p className="muted">Load a scan first.</p>
+        ) : (
+          <>
+            <ul className="item-list" data-testid="label-list">
+              {maps.map((m) => (
+                <li key={m.id} className={m.id === activeLabelMapId ? 'active' : ''}>
+                  <button
+                    type="button"
+                    className="item"
+                    onClick={() => setActiveLabelMap(m.id === activeLabelMapId ? null : m.id)}
+                  >
+                    <span className="item-name">{m.name}</span>
+                    <span className="item-meta">{m.origin}</span>
+                  </button>
+                  <button
+                    type="button"
+                    className="remove"
+                    aria-label={`Close ${m.name}`}
+                    onClick={() => removeLabelMap(m.id)}
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <button type="button" onClick={() => labelInput.current?.click()}>
+              Load label map…
+            </button>
+            <input
+              ref={labelInput}
+              type="file"
+              multiple
+              hidden
+              data-testid="label-input"
+              accept=".nii,.gz,.nrrd,.npy,.json"
+              onChange={(e) => {
+                void loadFiles(
+                  collectInputFiles(e.currentTarget.files).map((f) => ({ name: f.file.name, file: f.file })),
+                  { asLabels: true },
+                );
+                e.currentTarget.value = '';
+              }}
+            />
+          </>
+        )}
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,234 @@
+import { TesseraError } from '../errors';
+import { roundHalf } from '../io/float16';
+import { throwIfCancelled } from '../parallel/rpc';
+import { flipAxes, mirrorCombinations } from './flip';
+import { computeGaussian, computeSteps } from './sliding-window';
+
+/** One network evaluation: input [1, C, ...patch] → logits [1, K, ...patch], C order. */
+export type NetworkFn = (tile: Float32Array, shape: number[]) => Promise<Float32Array>;
+
+export interface SlidingWindowOptions {
+  /** (z, y, x) for 3-D networks, (y, x) for 2-D networks run slice by slice on a 3-D image */
+  patchSize: number[];
+  /** number of output channels K */
+  numClasses: number;
+  tileStepSize?: number;
+  useGaussian?: boolean;
+  /** spatial axes of the network input that TTA mirrors (the checkpoint's allowed axes); [] = no TTA */
+  mirrorAxes?: number[];
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface LogitSlice {
+  /** z index in the unpadded image */
+  z: number;
+  /** K × Y × X logits of that slice (float16 values, as nnU-Net's half accumulation gives them) */
+  logits: Float32Array;
+}
+
+/**
+ * nnU-Net's `predict_sliding_window_return_logits` for one or more folds, with its exact float16
+ * semantics: the image is zero-padded (virtually) to at least the patch, tiles step as
+ * compute_steps_for_sliding_window says, each tile's float32 logits (averaged over mirror combinations)
+ * are multiplied by the float16 Gaussian and added into float16 accumulators, divided by the summed
+ * Gaussian; folds are then summed and averaged in float16.
+ *
+ * Streaming: tiles run in z order and every z slice is handed to `onSlice` as soon as no later tile can
+ * touch it, then freed — so memory holds only a slab of (patch depth + one step) slices × K, never the
+ * whole K × volume. `predictSlidingWindow` below collects the slices when the caller wants them all.
+ */
+export async function streamSlidingWindow(
+  data: Float32Array,
+  shape: readonly number[],
+  folds: NetworkFn[],
+  options: SlidingWindowOptions,
+  onSlice: (slice: LogitSlice) => void | Promise<void>,
+): Promise<void> {
+  const [C, Z, Y, X] = shape;
+  if (shape.length !== 4 || data.length !== C * Z * Y * X) throw new Error(`data must be (c, z, y, x); got shape ${shape}`);
+  if (folds.length === 0) throw new TesseraError('bad-model', 'model', 'no folds to predict with');
+  const K = options.numClasses;
+  const is2d = options.patchSize.length === 2;
+  const patch = is2d ? [1, ...options.patchSize] : options.patchSize;
+  const spatial = [Z, Y, X];
+  // Zero-pad to at least the patch, split as nnU-Net's pad_nd_image does (below: diff // 2).
+  const padded = spatial.map((s, d) => Math.max(s, patch[d]));
+  const padBelow = spatial.map((s, d) => Math.floor((padded[d] - s) / 2));
+  const steps = is2d
+    ? [Array.from({ length: padded[0] }, (_, z) => z), ...computeSteps(padded.slice(1), options.patchSize, options.tileStepSize ?? 0.5)]
+    : computeSteps(padded, patch, options.tileStepSize ?? 0.5);
+  const useGaussian = options.useGaussian ?? true;
+  const gaussian = useGaussian ? computeGaussian(options.patchSize) : null;
+  const mirror = options.mirrorAxes ?? [];
+  const combos = mirrorCombinations(mirror);
+  const tilesPerFold = steps[0].length * steps[1].length * steps[2].length;
+  const total = tilesPerFold * (1 + combos.length) * folds.length;
+  let done = 0;
+
+  const [Pz, Py, Px] = patch;
+  const planeP = Py * Px;
+  const tileVox = Pz * planeP;
+  const netShape = is2d ? [1, C, Py, Px] : [1, C, Pz, Py, Px];
+  const outShape = is2d ? [1, K, Py, Px] : [1, K, Pz, Py, Px];
+  const flipAxesOf = (axes: number[]) => axes.map((a) => a + 2);
+  const plane = padded[1] * padded[2];
+
+  // Per padded z: per-fold K×plane accumulators and one weight plane; created on first touch.
+  const acc = new Map<number, { logits: Float32Array[]; weight: Float32Array }>();
+  const slab = (z: number) => {
+    let s = acc.get(z);
+    if (!s) {
+      s = { logits: folds.map(() => new Float32Array(K * plane)), weight: new Float32Array(plane) };
+      acc.set(z, s);
+    }
+    return s;
+  };
+
+  const tile = new Float32Array(C * tileVox);
+  const flipped = new Float32Array(C * tileVox);
+  const back = new Float32Array(K * tileVox);
+  let nextFinal = 0; // padded z below which everything has been emitted
+
+  const emitUpTo = async (zEnd: number) => {
+    for (; nextFinal < zEnd; nextFinal++) {
+      const s = acc.get(nextFinal);
+      acc.delete(nextFinal);
+      const zOrig = nextFinal - padBelow[0];
+      if (zOrig < 0 || zOrig >= Z || !s) continue;
+      await onSlice({ z: zOrig, logits: finalizeSlice(s, K, padded, padBelow, Y, X) });
+    }
+  };
+
+  for (const z0 of steps[0]) {
+    // Everything below this tile row's start is final (later rows start higher).
+    await emitUpTo(z0);
+    for (const y0 of steps[1])
+      for (const x0 of steps[2]) {
+        extractTile(data, C, spatial, padBelow, [z0, y0, x0], patch, tile);
+        for (let f = 0; f < folds.length; f++) {
+          throwIfCancelled(options.signal);
+          const pred = Float32Array.from(await folds[f](tile, netShape));
+          if (pred.length !== K * tileVox) {
+            throw new TesseraError('bad-model', 'model', `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`);
+          }
+          done++;
+          options.onProgress?.(done, total);
+          for (const axes of combos) {
+            throwIfCancelled(options.signal);
+            const fa = flipAxesOf(axes);
+            flipAxes(tile, netShape, fa, flipped);
+            const p = await folds[f](flipped, netShape);
+            flipAxes(p, outShape, fa, back);
+            for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] + back[i]);
+            done++;
+            options.onProgress?.(done, total);
+          }
+          if (combos.length > 0) {
+            const n = combos.length + 1;
+            for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);
+          }
+          // predicted_logits[sl] += prediction * gaussian   (float32 product, float16 accumulator)
+          for (let dz = 0; dz < Pz; dz++) {
+            const s = slab(z0 + dz);
+            const target = s.logits[f];
+            for (let k = 0; k < K; k++) {
+              for (let dy = 0; dy < Py; dy++) {
+                const src = k * tileVox + dz * planeP + dy * Px;
+                const g0 = dz * planeP + dy * Px;
+                const dst = k * plane + (y0 + dy) * padded[2] + x0;
+                for (let dx = 0; dx < Px; dx++) {
+                  const p = gaussian ? Math.fround(pred[src + dx] * gaussian[g0 + dx]) : pred[src + dx];
+                  target[dst + dx] = roundHalf(target[dst + dx] + p);
+                }
+              }
+            }
+          }
+        }
+        // n_predictions[sl] += gaussian   (float16), once per tile whatever the number of folds
+        for (let dz = 0; dz < Pz; dz++) {
+          const w = slab(z0 + dz).weight;
+          for (let dy = 0; dy < Py; dy++) {
+            const g0 = dz * planeP + dy * Px;
+            const dst = (y0 + dy) * padded[2] + x0;
+            for (let dx = 0; dx < Px; dx++) w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
+          }
+        }
+      }
+  }
+  await emitUpTo(padded[0]);
+}
+
+/** Divide (float16), sum folds (float16), average folds (float16), crop the padding. */
+function finalizeSlice(
+  s: { logits: Float32Array[]; weight: Float32Array },
+  K: number,
+  padded: number[],
+  padBelow: number[],
+  Y: number,
+  X: number,
+): Float32Array {
+  const plane = padded[1] * padded[2];
+  const out = new Float32Array(K * Y * X);
+  const nFolds = s.logits.length;
+  for (let k = 0; k < K; k++)
+    for (let y = 0; y < Y; y++)
+      for (let x = 0; x < X; x++) {
+        const p = (y + padBelow[1]) * padded[2] + x + padBelow[2];
+        const w = s.weight[p];
+        let sum = 0;
+        for (let f = 0; f < nFolds; f++) {
+          const v = roundHalf(s.logits[f][k * plane + p] / w);
+          sum = f === 0 ? v : roundHalf(sum + v);
+        }
+        out[k * Y * X + y * X + x] = nFolds > 1 ? roundHalf(sum / nFolds) : sum;
+      }
+  return out;
+}
+
+/** Copy a tile out of the (virtually zero-padded) image. */
+function extractTile(
+  data: Float32Array,
+  C: number,
+  spatial: number[],
+  padBelow: number[],
+  origin: number[],
+  patch: number[],
+  out: Float32Array,
+): void {
+  const [Z, Y, X] = spatial;
+  const [Pz, Py, Px] = patch;
+  out.fill(0);
+  for (let c = 0; c < C; c++)
+    for (let dz = 0; dz < Pz; dz++) {
+      const z = origin[0] + dz - padBelow[0];
+      if (z < 0 || z >= Z) continue;
+      for (let dy = 0; dy < Py; dy++) {
+        const y = origin[1] + dy - padBelow[1];
+        if (y < 0 || y >= Y) continue;
+        const x0 = origin[2] - padBelow[2];
+        const lo = Math.max(0, -x0);
+        const hi = Math.min(Px, X - x0);
+        if (hi <= lo) continue;
+        const src = ((c * Z + z) * Y + y) * X + x0;
+        const dst = ((c * Pz + dz) * Py + dy) * Px;
+        out.set(data.subarray(src + lo, src + hi), dst + lo);
+      }
+    }
+}
+
+/** The whole K × Z × Y × X logit volume (float16 values), for small images and tests. */
+export async function predictSlidingWindow(
+  data: Float32Array,
+  shape: readonly number[],
+  folds: NetworkFn[],
+  options: SlidingWindowOptions,
+): Promise<Float32Array> {
+  const [, Z, Y, X] = shape;
+  const K = options.numClasses;
+  const out = new Float32Array(K * Z * Y * X);
+  await streamSlidingWindow(data, shape, folds, options, ({ z, logits }) => {
+    for (let k = 0; k < K; k++) out.set(logits.subarray(k * Y * X, (k + 1) * Y * X), (k * Z + z) * Y * X);
+  });
+  return out;
+}

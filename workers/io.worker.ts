@@ -1,0 +1,27 @@
+/// <reference lib="webworker" />
+// Reads and decompresses dropped volumes off the main thread. The result is one buffer, transferred:
+// an uncompressed NIfTI for NiiVue whose voxel part is also the Volume's data (no second copy).
+import { writeNifti } from '../src/core/io/nifti-writer';
+import { readVolume } from '../src/core/io/read-volume';
+import { typedView, type Volume } from '../src/core/io/volume';
+import { looksLikeLabelMap, volumeInfo } from '../src/core/io/volume-info';
+import { webEndpoint } from '../src/core/parallel/endpoints';
+import { serve, withTransfer } from '../src/core/parallel/rpc';
+
+export interface OpenedVolume {
+  volume: Volume;
+  info: ReturnType<typeof volumeInfo>;
+  display: Uint8Array;
+  isLabelMap: boolean;
+}
+
+async function open({ file, name }: { file: Blob; name: string }): Promise<OpenedVolume> {
+  const volume = await readVolume(new Uint8Array(await file.arrayBuffer()), name);
+  const display = await writeNifti({ data: volume.data, shape: volume.shape, like: volume, compress: false });
+  volume.data = typedView(display.buffer, 352, volume.datatype, volume.data.length);
+  return withTransfer({ volume, info: volumeInfo(volume), display, isLabelMap: looksLikeLabelMap(volume) }, [
+    display.buffer,
+  ]);
+}
+
+serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { open });
