@@ -11,14 +11,14 @@
  */
 import { TesseraError } from '../errors';
 import { readNpy } from '../io/npy';
+import type { NetworkSpec } from '../model/architecture';
 import type { Backend } from './backend';
+import { deepSupervisionWeights } from './deep-supervision';
 import { sgdStep } from './optimizer';
 import type { Param } from './parameters';
 import { numel } from './tensor';
 import { forwardBackward, readLoss } from './train-step';
 import { UNet } from './unet';
-import type { UNetConfig } from './unet-config';
-import { deepSupervisionWeights } from './unet-config';
 
 export interface FixtureManifest {
   variant?: string;
@@ -36,6 +36,7 @@ export interface FixtureManifest {
     n_conv_per_stage?: number[];
     n_blocks_per_stage?: number[];
     n_conv_per_stage_decoder?: number[];
+    stem_channels?: number;
   };
   loss_step1: number;
   loss_step2: number;
@@ -71,8 +72,11 @@ export interface FixtureReport {
 
 export type FixtureFileReader = (file: string) => Promise<Uint8Array>;
 
-/** The engine's UNetConfig for a fixture: the manifest's config, counts read off the parameter names. */
-export function fixtureNetworkConfig(m: FixtureManifest): UNetConfig {
+/**
+ * The NetworkSpec of a fixture: the manifest's config (nnU-Net's defaults for what it does not say:
+ * InstanceNorm eps 1e-5 affine, LeakyReLU 0.01), conv and block counts read off the parameter names.
+ */
+export function fixtureNetworkSpec(m: FixtureManifest): NetworkSpec {
   const c = m.config;
   const names = m.parameter_names_in_order;
   const n = c.features.length;
@@ -95,17 +99,25 @@ export function fixtureNetworkConfig(m: FixtureManifest): UNetConfig {
     /^encoder\.(stages\.0\.0\.convs\.0|stem\.convs\.0)\.conv\.bias$/.test(k),
   );
   return {
-    network: resnet ? 'ResidualEncoderUNet' : 'PlainConvUNet',
-    dims: c.patch.length === 2 ? 2 : 3,
+    networkClass: resnet ? 'ResidualEncoderUNet' : 'PlainConvUNet',
+    dim: c.patch.length === 2 ? 2 : 3,
     inputChannels: c.in_ch,
     numClasses: c.classes,
-    features: c.features,
-    kernels: c.kernels,
+    outputActivation: 'softmax',
+    nStages: n,
+    featuresPerStage: c.features,
+    kernelSizes: c.kernels,
     strides: c.strides,
-    nConvPerStage: nEnc,
+    nPerStageEncoder: nEnc,
     nConvPerStageDecoder: nDec,
     convBias,
+    norm: { op: 'InstanceNorm', eps: 1e-5, affine: true, trackRunningStats: false },
+    dropout: false,
+    nonlin: { op: 'LeakyReLU', negativeSlope: 0.01 },
+    nonlinFirst: false,
+    stemChannels: resnet ? (c.stem_channels ?? c.features[0]) : null,
     deepSupervision: c.deep_supervision,
+    patchSize: c.patch,
   };
 }
 
@@ -168,8 +180,8 @@ export async function runFixture(
     return f;
   };
 
-  const cfg = fixtureNetworkConfig(m);
-  const net = new UNet(be, cfg);
+  const spec = fixtureNetworkSpec(m);
+  const net = new UNet(be, spec);
   const ours = net.params.map((p) => p.name);
   if (ours.join('\n') !== m.parameter_names_in_order.join('\n')) {
     const missing = m.parameter_names_in_order.find((k) => !ours.includes(k));
@@ -190,14 +202,16 @@ export async function runFixture(
 
   const c = m.config;
   const input = be.tensor((await load('input'))!, [c.batch, c.in_ch, ...to5(c.patch)]);
-  const weights = cfg.deepSupervision
-    ? (m.deep_supervision_weights ?? deepSupervisionWeights(cfg.features.length))
+  const weights = spec.deepSupervision
+    ? (m.deep_supervision_weights ?? deepSupervisionWeights(spec.nStages))
     : [1];
   const labels = [];
   for (let i = 0; i < weights.length; i++) {
     const t = await load(`target_${i}`, weights[i] !== 0);
     const shape = m.arrays[`target_${i}`]?.shape;
-    labels.push(t && shape ? be.tensor(t, [shape[0], 1, ...to5(shape.slice(2))]) : be.zeros([1]));
+    // (b, 1, *spatial) as nnU-Net's loader gives it, or (b, *spatial)
+    const spatial = shape?.slice(-c.patch.length);
+    labels.push(t && shape && spatial ? be.tensor(t, [shape[0], 1, ...to5(spatial)]) : be.zeros([1]));
   }
   const loss = { batchDice: c.batch_dice, smooth: 1e-5, weights };
   const opt = m.optimizer;

@@ -13,13 +13,13 @@ export function heInitValues(net: UNet, seed: number): Map<Param, Float32Array> 
   const rng = new Rng(seed);
   const gain = Math.sqrt(2 / (1 + 0.01 ** 2));
   const out = new Map<Param, Float32Array>();
-  const resnet = net.config.network === 'ResidualEncoderUNet';
+  const resnet = net.spec.networkClass === 'ResidualEncoderUNet';
   for (const p of net.params) {
     const v = new Float32Array(numel(p.shape));
     if (p.role === 'conv-weight' || p.role === 'transp-weight') {
       const std = gain / Math.sqrt(p.fanIn);
       for (let i = 0; i < v.length; i++) v[i] = rng.normal() * std;
-    } else if (p.role === 'norm-weight' && !(resnet && /\.conv2\.norm\.weight$/.test(p.name))) {
+    } else if (p.role === 'norm-weight' && !(resnet && /\.blocks\.\d+\.conv2\.norm\.weight$/.test(p.name))) {
       v.fill(1);
     }
     out.set(p, v);

@@ -15,9 +15,6 @@ export interface Ctx {
   tape: Tape | null;
 }
 
-export const NORM_EPS = 1e-5;
-export const LEAKY_SLOPE = 0.01;
-
 function trainable(ctx: Ctx, p: Param | null): boolean {
   return !!ctx.tape && !!p && p.trainable;
 }
@@ -79,11 +76,10 @@ export function convTranspose(ctx: Ctx, x: Value, w: Param, b: Param | null, str
   return out;
 }
 
-/** InstanceNorm (affine, eps 1e-5) then LeakyReLU(0.01), or no activation when act is false. */
-export function normAct(ctx: Ctx, x: Value, gamma: Param, beta: Param, act: boolean): Value {
+/** InstanceNorm (affine) then LeakyReLU with `slope` (0: ReLU, 1: no nonlinearity). */
+export function normAct(ctx: Ctx, x: Value, gamma: Param, beta: Param, eps: number, slope: number): Value {
   const { be, tape } = ctx;
-  const slope = act ? LEAKY_SLOPE : 1;
-  const { y, stats } = be.normAct(x.t, gamma.value, beta.value, NORM_EPS, slope);
+  const { y, stats } = be.normAct(x.t, gamma.value, beta.value, eps, slope);
   const needP = trainable(ctx, gamma);
   const needX = !!tape && x.requiresGrad;
   const out: Value = { t: y, requiresGrad: needX || needP };
@@ -121,16 +117,16 @@ export function normAct(ctx: Ctx, x: Value, gamma: Param, beta: Param, act: bool
   return out;
 }
 
-export function leakyRelu(ctx: Ctx, x: Value): Value {
+export function leakyRelu(ctx: Ctx, x: Value, slope: number): Value {
   const { be, tape } = ctx;
-  const y = be.leakyRelu(x.t, LEAKY_SLOPE);
+  const y = be.leakyRelu(x.t, slope);
   const out: Value = { t: y, requiresGrad: !!tape && x.requiresGrad };
   if (tape && out.requiresGrad) {
     const sy = be.retain(y);
     tape.push((run) => {
       const dy = run ? tape.takeGrad(out) : null;
       if (dy) {
-        tape.addGrad(x, be.leakyReluGrad(dy, sy, LEAKY_SLOPE));
+        tape.addGrad(x, be.leakyReluGrad(dy, sy, slope));
         be.release(dy);
       }
       be.release(sy);
