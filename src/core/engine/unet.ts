@@ -24,7 +24,7 @@ export interface StateDictEntry {
 export function assertTrainable(spec: NetworkSpec, where = 'network'): void {
   const bad = (detail: string) =>
     new TesseraError('bad-model', where, `cannot be trained by the engine: ${detail}`);
-  if (!spec.norm || spec.norm.op !== 'InstanceNorm' || !spec.norm.affine)
+  if (spec.norm?.op !== 'InstanceNorm' || !spec.norm.affine)
     throw bad('only affine InstanceNorm is supported');
   if (spec.dropout) throw bad('dropout is not supported');
   if (spec.nonlinFirst) throw bad('nonlin_first is not supported');

@@ -8,9 +8,7 @@ import type { NetworkFn } from './predict-sliding-window';
  * particular runtime and of the DOM.
  */
 export interface OrtLike {
-  InferenceSession: {
-    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
-  };
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
 }
 
@@ -40,10 +38,7 @@ export async function createOnnxNetwork(
     session = await ort.InferenceSession.create(model, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
-      extra:
-        options.strictWebGPU && backend === 'webgpu'
-          ? { session: { disable_cpu_ep_fallback: '1' } }
-          : undefined,
+      extra: options.strictWebGPU && backend === 'webgpu' ? { session: { disable_cpu_ep_fallback: '1' } } : undefined,
     });
   } catch (e) {
     throw new TesseraError('bad-model', name, `could not be loaded on ${backend} (${describeError(e)})`);

@@ -46,8 +46,7 @@ export async function streamSlidingWindow(
   onSlice: (slice: LogitSlice) => void | Promise<void>,
 ): Promise<void> {
   const [C, Z, Y, X] = shape;
-  if (shape.length !== 4 || data.length !== C * Z * Y * X)
-    throw new Error(`data must be (c, z, y, x); got shape ${shape}`);
+  if (shape.length !== 4 || data.length !== C * Z * Y * X) throw new Error(`data must be (c, z, y, x); got shape ${shape}`);
   if (folds.length === 0) throw new TesseraError('bad-model', 'model', 'no folds to predict with');
   const K = options.numClasses;
   const is2d = options.patchSize.length === 2;
@@ -57,10 +56,7 @@ export async function streamSlidingWindow(
   const padded = spatial.map((s, d) => Math.max(s, patch[d]));
   const padBelow = spatial.map((s, d) => Math.floor((padded[d] - s) / 2));
   const steps = is2d
-    ? [
-        Array.from({ length: padded[0] }, (_, z) => z),
-        ...computeSteps(padded.slice(1), options.patchSize, options.tileStepSize ?? 0.5),
-      ]
+    ? [Array.from({ length: padded[0] }, (_, z) => z), ...computeSteps(padded.slice(1), options.patchSize, options.tileStepSize ?? 0.5)]
     : computeSteps(padded, patch, options.tileStepSize ?? 0.5);
   const useGaussian = options.useGaussian ?? true;
   const gaussian = useGaussian ? computeGaussian(options.patchSize) : null;
@@ -114,11 +110,7 @@ export async function streamSlidingWindow(
           throwIfCancelled(options.signal);
           const pred = Float32Array.from(await folds[f](tile, netShape));
           if (pred.length !== K * tileVox) {
-            throw new TesseraError(
-              'bad-model',
-              'model',
-              `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`,
-            );
+            throw new TesseraError('bad-model', 'model', `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`);
           }
           done++;
           options.onProgress?.(done, total);
@@ -159,8 +151,7 @@ export async function streamSlidingWindow(
           for (let dy = 0; dy < Py; dy++) {
             const g0 = dz * planeP + dy * Px;
             const dst = (y0 + dy) * padded[2] + x0;
-            for (let dx = 0; dx < Px; dx++)
-              w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
+            for (let dx = 0; dx < Px; dx++) w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
           }
         }
       }
