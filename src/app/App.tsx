@@ -8,6 +8,9 @@ import { JobProgress } from './components/JobProgress';
 import { LabelTable } from './components/LabelTable';
 import { LeftPanel } from './components/LeftPanel';
 import { TopBar } from './components/TopBar';
+import { initModels } from './models/models-store';
+import './models/import-dropped-model';
+import { SegmentPanel } from './modes/SegmentPanel';
 import { useStore } from './store';
 import { Viewer } from './viewer/Viewer';
 import { ViewToolbar } from './viewer/ViewToolbar';
@@ -28,6 +31,8 @@ function RightPanel() {
           </section>
         </>
       );
+    case 'segment':
+      return <SegmentPanel />;
     default:
       return (
         <section>
@@ -42,6 +47,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     void detectBackend();
+    void initModels();
   }, []);
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the whole window is a drop target; the file buttons are the accessible way in

@@ -56,6 +56,14 @@ export interface BackendStatus {
   reason?: string;
 }
 
+export interface SegmentationSummary {
+  backend: string;
+  tiles: number;
+  timings: { preprocessMs: number; networkMs: number; exportMs: number };
+  totalMs: number;
+  fallbackReason?: string;
+}
+
 export interface CursorReadout {
   mm: [number, number, number];
   vox: [number, number, number];
@@ -78,6 +86,7 @@ interface TesseraState {
   banners: Banner[];
   backend: BackendStatus;
   cursor: CursorReadout | null;
+  lastSegmentation: SegmentationSummary | null;
 
   setMode(mode: Mode): void;
   addScan(scan: Scan): void;
@@ -118,6 +127,7 @@ export const useStore = create<TesseraState>((set) => ({
   banners: [],
   backend: { kind: 'detecting', label: 'detecting compute…' },
   cursor: null,
+  lastSegmentation: null,
 
   setMode: (mode) => set({ mode }),
   addScan: (scan) =>

@@ -142,3 +142,12 @@ async function fetchFile(url: string): Promise<NamedFile> {
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
   return { name: url.split('/').pop() ?? url, file: await r.blob() };
 }
+
+/** A shipped scan (public/...), e.g. the demo a built-in model is meant for. */
+export async function loadDemoScan(url: string): Promise<void> {
+  try {
+    await loadFiles([await fetchFile(url)]);
+  } catch (e) {
+    useStore.getState().showError(`${url} could not be loaded: ${describeError(e)}`);
+  }
+}

@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import { collectInputFiles } from '../actions/dropped-files';
 import { loadDemoCT, loadFiles } from '../actions/load-volumes';
 import { routeDrop } from '../actions/route-drop';
+import { ModelPicker } from '../modes/SegmentPanel';
 import { useStore } from '../store';
 
 export function LeftPanel() {
@@ -110,6 +111,7 @@ export function LeftPanel() {
           </>
         )}
       </section>
+      <ModelPicker />
     </aside>
   );
 }

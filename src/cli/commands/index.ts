@@ -1,6 +1,17 @@
 import type { Command } from '../command';
 import { engineCheckCommand } from './engine-check';
+import { exportOnnxCommand } from './export-onnx';
 import { infoCommand } from './info';
+import { modelInfoCommand } from './model-info';
+import { planCommand } from './plan';
+import { predictCommand } from './predict';
 
 /** Every sub-command, in the order `tessera --help` lists them. */
-export const commands: Command[] = [infoCommand, engineCheckCommand];
+export const commands: Command[] = [
+  infoCommand,
+  planCommand,
+  modelInfoCommand,
+  exportOnnxCommand,
+  predictCommand,
+  engineCheckCommand,
+];

@@ -2,7 +2,12 @@
  * Mirror a C-order tensor of shape `shape` along `axes` (indices into shape), into `out` (which may not
  * alias `src`). Used for test-time augmentation: flip the input, predict, flip the prediction back.
  */
-export function flipAxes(src: Float32Array, shape: readonly number[], axes: readonly number[], out = new Float32Array(src.length)): Float32Array {
+export function flipAxes(
+  src: Float32Array,
+  shape: readonly number[],
+  axes: readonly number[],
+  out = new Float32Array(src.length),
+): Float32Array {
   if (axes.length === 0) {
     out.set(src);
     return out;

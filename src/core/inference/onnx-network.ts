@@ -8,7 +8,9 @@ import type { NetworkFn } from './predict-sliding-window';
  * particular runtime and of the DOM.
  */
 export interface OrtLike {
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
 }
 
@@ -30,7 +32,7 @@ export async function createOnnxNetwork(
   ort: OrtLike,
   model: Uint8Array,
   backend: Backend,
-  options: { strictWebGPU?: boolean; name?: string } = {},
+  options: { strictWebGPU?: boolean; name?: string; threads?: number } = {},
 ): Promise<OnnxNetwork> {
   const name = options.name ?? 'model.onnx';
   let session: InferenceSession;
@@ -38,7 +40,12 @@ export async function createOnnxNetwork(
     session = await ort.InferenceSession.create(model, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
-      extra: options.strictWebGPU && backend === 'webgpu' ? { session: { disable_cpu_ep_fallback: '1' } } : undefined,
+      // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
+      intraOpNumThreads: options.threads,
+      extra:
+        options.strictWebGPU && backend === 'webgpu'
+          ? { session: { disable_cpu_ep_fallback: '1' } }
+          : undefined,
     });
   } catch (e) {
     throw new TesseraError('bad-model', name, `could not be loaded on ${backend} (${describeError(e)})`);

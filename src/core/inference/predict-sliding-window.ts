@@ -39,14 +39,21 @@ export interface LogitSlice {
  * whole K × volume. `predictSlidingWindow` below collects the slices when the caller wants them all.
  */
 export async function streamSlidingWindow(
-  data: Float32Array,
+  data: Float32Array | Float32Array[],
   shape: readonly number[],
   folds: NetworkFn[],
   options: SlidingWindowOptions,
   onSlice: (slice: LogitSlice) => void | Promise<void>,
 ): Promise<void> {
   const [C, Z, Y, X] = shape;
-  if (shape.length !== 4 || data.length !== C * Z * Y * X) throw new Error(`data must be (c, z, y, x); got shape ${shape}`);
+  // one (z, y, x) array per channel; a single (c, z, y, x) array is viewed per channel (no copy)
+  const n = Z * Y * X;
+  const channels = Array.isArray(data)
+    ? data
+    : Array.from({ length: C }, (_, c) => data.subarray(c * n, (c + 1) * n));
+  if (shape.length !== 4 || channels.length !== C || channels.some((ch) => ch.length !== n)) {
+    throw new Error(`data must be (c, z, y, x) of shape ${shape}`);
+  }
   if (folds.length === 0) throw new TesseraError('bad-model', 'model', 'no folds to predict with');
   const K = options.numClasses;
   const is2d = options.patchSize.length === 2;
@@ -56,7 +63,10 @@ export async function streamSlidingWindow(
   const padded = spatial.map((s, d) => Math.max(s, patch[d]));
   const padBelow = spatial.map((s, d) => Math.floor((padded[d] - s) / 2));
   const steps = is2d
-    ? [Array.from({ length: padded[0] }, (_, z) => z), ...computeSteps(padded.slice(1), options.patchSize, options.tileStepSize ?? 0.5)]
+    ? [
+        Array.from({ length: padded[0] }, (_, z) => z),
+        ...computeSteps(padded.slice(1), options.patchSize, options.tileStepSize ?? 0.5),
+      ]
     : computeSteps(padded, patch, options.tileStepSize ?? 0.5);
   const useGaussian = options.useGaussian ?? true;
   const gaussian = useGaussian ? computeGaussian(options.patchSize) : null;
@@ -105,12 +115,16 @@ export async function streamSlidingWindow(
     await emitUpTo(z0);
     for (const y0 of steps[1])
       for (const x0 of steps[2]) {
-        extractTile(data, C, spatial, padBelow, [z0, y0, x0], patch, tile);
+        extractTile(channels, spatial, padBelow, [z0, y0, x0], patch, tile);
         for (let f = 0; f < folds.length; f++) {
           throwIfCancelled(options.signal);
           const pred = Float32Array.from(await folds[f](tile, netShape));
           if (pred.length !== K * tileVox) {
-            throw new TesseraError('bad-model', 'model', `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`);
+            throw new TesseraError(
+              'bad-model',
+              'model',
+              `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`,
+            );
           }
           done++;
           options.onProgress?.(done, total);
@@ -151,7 +165,8 @@ export async function streamSlidingWindow(
           for (let dy = 0; dy < Py; dy++) {
             const g0 = dz * planeP + dy * Px;
             const dst = (y0 + dy) * padded[2] + x0;
-            for (let dx = 0; dx < Px; dx++) w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
+            for (let dx = 0; dx < Px; dx++)
+              w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
           }
         }
       }
@@ -188,8 +203,7 @@ function finalizeSlice(
 
 /** Copy a tile out of the (virtually zero-padded) image. */
 function extractTile(
-  data: Float32Array,
-  C: number,
+  channels: Float32Array[],
   spatial: number[],
   padBelow: number[],
   origin: number[],
@@ -199,7 +213,7 @@ function extractTile(
   const [Z, Y, X] = spatial;
   const [Pz, Py, Px] = patch;
   out.fill(0);
-  for (let c = 0; c < C; c++)
+  for (let c = 0; c < channels.length; c++)
     for (let dz = 0; dz < Pz; dz++) {
       const z = origin[0] + dz - padBelow[0];
       if (z < 0 || z >= Z) continue;
@@ -210,16 +224,16 @@ function extractTile(
         const lo = Math.max(0, -x0);
         const hi = Math.min(Px, X - x0);
         if (hi <= lo) continue;
-        const src = ((c * Z + z) * Y + y) * X + x0;
+        const src = (z * Y + y) * X + x0;
         const dst = ((c * Pz + dz) * Py + dy) * Px;
-        out.set(data.subarray(src + lo, src + hi), dst + lo);
+        out.set(channels[c].subarray(src + lo, src + hi), dst + lo);
       }
     }
 }
 
 /** The whole K × Z × Y × X logit volume (float16 values), for small images and tests. */
 export async function predictSlidingWindow(
-  data: Float32Array,
+  data: Float32Array | Float32Array[],
   shape: readonly number[],
   folds: NetworkFn[],
   options: SlidingWindowOptions,

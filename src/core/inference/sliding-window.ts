@@ -11,7 +11,11 @@ function roundHalfEven(x: number): number {
  * ceil((size - tile) / (tile * step)) + 1, spread evenly over [0, size - tile] and rounded (half to even).
  * Sizes are assumed already padded to at least the tile.
  */
-export function computeSteps(imageSize: readonly number[], tileSize: readonly number[], tileStepSize: number): number[][] {
+export function computeSteps(
+  imageSize: readonly number[],
+  tileSize: readonly number[],
+  tileStepSize: number,
+): number[][] {
   if (!(tileStepSize > 0 && tileStepSize <= 1)) throw new Error('tile_step_size must be in (0, 1]');
   return tileSize.map((tile, d) => {
     const size = imageSize[d];
@@ -58,7 +62,11 @@ function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  * `valueScalingFactor`, cast to float16, zeros replaced by the smallest nonzero value. The result holds the
  * float16 values (as float32), C order.
  */
-export function computeGaussian(tileSize: readonly number[], sigmaScale = 1 / 8, valueScalingFactor = 10): Float32Array {
+export function computeGaussian(
+  tileSize: readonly number[],
+  sigmaScale = 1 / 8,
+  valueScalingFactor = 10,
+): Float32Array {
   const axes = tileSize.map((n) => {
     const k = gaussianKernel1d(n * sigmaScale);
     const r = (k.length - 1) / 2;

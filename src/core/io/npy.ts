@@ -122,7 +122,6 @@ function decode(dv: DataView, count: number, type: string, le: boolean): VoxelAr
   return out;
 }
 
-
 function fortranToC(data: VoxelArray, shape: number[]): VoxelArray {
   const out = allocate(datatypeOf(data), data.length);
   const n = shape.length;

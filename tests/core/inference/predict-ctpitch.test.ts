@@ -9,10 +9,14 @@ const MODEL = 'reference/models/Dataset001_TSAbdomenCT/nnUNetTrainer__nnUNetPlan
 
 describe('sliding-window prediction against nnU-Net (ctpitch, no mirroring)', () => {
   it('reproduces the float16 logits of nnU-Net within the ORT-web tolerance', async () => {
-    const summary = sharedJson<{ ctpitch_nomirror: { logits_shape: number[] } }>('reference/inference/prediction_summary.json');
+    const summary = sharedJson<{ ctpitch_nomirror: { logits_shape: number[] } }>(
+      'reference/inference/prediction_summary.json',
+    );
     const input = await referenceNpy('reference/inference/ctpitch_preprocessed.npy');
     const expected = await referenceNpy('reference/inference/ctpitch_nomirror_logits_fp16.npy.gz');
-    const net = await createOnnxNetwork(ortWasm, sharedBytes(`${MODEL}/fold_0/model.onnx`), 'wasm', { name: path.join(REFERENCE, 'model.onnx') });
+    const net = await createOnnxNetwork(ortWasm, sharedBytes(`${MODEL}/fold_0/model.onnx`), 'wasm', {
+      name: path.join(REFERENCE, 'model.onnx'),
+    });
     let calls = 0;
     const logits = await predictSlidingWindow(input.data as Float32Array, input.shape, [net.run], {
       patchSize: [32, 112, 128],
@@ -25,7 +29,8 @@ describe('sliding-window prediction against nnU-Net (ctpitch, no mirroring)', ()
     expect(calls).toBe(2); // 2 tiles, as nnU-Net's log says
     expect(expected.shape).toEqual(summary.ctpitch_nomirror.logits_shape);
     let maxDiff = 0;
-    for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i] - expected.data[i]));
+    for (let i = 0; i < logits.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(logits[i] - expected.data[i]));
     // argmax agreement over the preprocessed grid
     const [K, Z, Y, X] = expected.shape;
     const n = Z * Y * X;
@@ -39,7 +44,9 @@ describe('sliding-window prediction against nnU-Net (ctpitch, no mirroring)', ()
       }
       if (a === b) agree++;
     }
-    console.log(`ctpitch logits: max |d| ${maxDiff.toExponential(2)}, argmax agreement ${((100 * agree) / n).toFixed(3)} %`);
+    console.log(
+      `ctpitch logits: max |d| ${maxDiff.toExponential(2)}, argmax agreement ${((100 * agree) / n).toFixed(3)} %`,
+    );
     expect(maxDiff).toBeLessThan(4e-2);
     expect(agree / n).toBeGreaterThanOrEqual(0.999);
   });

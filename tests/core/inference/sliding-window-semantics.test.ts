@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { roundHalf } from '../../../src/core/io/float16';
 import { flipAxes, mirrorCombinations } from '../../../src/core/inference/flip';
 import { type NetworkFn, predictSlidingWindow } from '../../../src/core/inference/predict-sliding-window';
 import { computeGaussian, computeSteps } from '../../../src/core/inference/sliding-window';
+import { roundHalf } from '../../../src/core/io/float16';
 
 /** A position-dependent fake network, so mirroring and tile placement change its output. */
 function fakeNetwork(K: number, seed: number): NetworkFn {
@@ -22,7 +22,15 @@ function fakeNetwork(K: number, seed: number): NetworkFn {
 }
 
 /** The straightforward whole-volume form of nnU-Net's algorithm (padded arrays, float16 accumulators). */
-async function naive(data: Float32Array, shape: number[], folds: NetworkFn[], patch: number[], K: number, mirror: number[], step = 0.5) {
+async function naive(
+  data: Float32Array,
+  shape: number[],
+  folds: NetworkFn[],
+  patch: number[],
+  K: number,
+  mirror: number[],
+  step = 0.5,
+) {
   const [C, Z, Y, X] = shape;
   const is2d = patch.length === 2;
   const P = is2d ? [1, ...patch] : patch;
@@ -34,8 +42,11 @@ async function naive(data: Float32Array, shape: number[], folds: NetworkFn[], pa
     for (let z = 0; z < Z; z++)
       for (let y = 0; y < Y; y++)
         for (let x = 0; x < X; x++)
-          img[c * pv + ((z + below[0]) * padded[1] + y + below[1]) * padded[2] + x + below[2]] = data[((c * Z + z) * Y + y) * X + x];
-  const steps = is2d ? [[...Array(padded[0]).keys()], ...computeSteps(padded.slice(1), patch, step)] : computeSteps(padded, P, step);
+          img[c * pv + ((z + below[0]) * padded[1] + y + below[1]) * padded[2] + x + below[2]] =
+            data[((c * Z + z) * Y + y) * X + x];
+  const steps = is2d
+    ? [[...Array(padded[0]).keys()], ...computeSteps(padded.slice(1), patch, step)]
+    : computeSteps(padded, P, step);
   const g = computeGaussian(patch);
   const tv = P[0] * P[1] * P[2];
   const netShape = is2d ? [1, C, P[1], P[2]] : [1, C, ...P];
@@ -52,7 +63,8 @@ async function naive(data: Float32Array, shape: number[], folds: NetworkFn[], pa
             for (let dz = 0; dz < P[0]; dz++)
               for (let dy = 0; dy < P[1]; dy++)
                 for (let dx = 0; dx < P[2]; dx++)
-                  tile[((c * P[0] + dz) * P[1] + dy) * P[2] + dx] = img[c * pv + ((z0 + dz) * padded[1] + y0 + dy) * padded[2] + x0 + dx];
+                  tile[((c * P[0] + dz) * P[1] + dy) * P[2] + dx] =
+                    img[c * pv + ((z0 + dz) * padded[1] + y0 + dy) * padded[2] + x0 + dx];
           const pred = Float32Array.from(await net(tile, netShape));
           const combos = mirrorCombinations(mirror);
           for (const axes of combos) {
@@ -61,7 +73,8 @@ async function naive(data: Float32Array, shape: number[], folds: NetworkFn[], pa
             const b = flipAxes(p, outShape, fa);
             for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] + b[i]);
           }
-          if (combos.length) for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / (combos.length + 1));
+          if (combos.length)
+            for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / (combos.length + 1));
           for (let k = 0; k < K; k++)
             for (let dz = 0; dz < P[0]; dz++)
               for (let dy = 0; dy < P[1]; dy++)
@@ -72,17 +85,20 @@ async function naive(data: Float32Array, shape: number[], folds: NetworkFn[], pa
                   if (k === 0) w[o] = roundHalf(w[o] + g[t]);
                 }
         }
-    for (let k = 0; k < K; k++) for (let o = 0; o < pv; o++) acc[k * pv + o] = roundHalf(acc[k * pv + o] / w[o]);
+    for (let k = 0; k < K; k++)
+      for (let o = 0; o < pv; o++) acc[k * pv + o] = roundHalf(acc[k * pv + o] / w[o]);
     if (!total) total = acc;
     else for (let i = 0; i < acc.length; i++) total[i] = roundHalf(total[i] + acc[i]);
   }
-  if (folds.length > 1) for (let i = 0; i < total!.length; i++) total![i] = roundHalf(total![i] / folds.length);
+  if (folds.length > 1)
+    for (let i = 0; i < total!.length; i++) total![i] = roundHalf(total![i] / folds.length);
   const out = new Float32Array(K * Z * Y * X);
   for (let k = 0; k < K; k++)
     for (let z = 0; z < Z; z++)
       for (let y = 0; y < Y; y++)
         for (let x = 0; x < X; x++)
-          out[((k * Z + z) * Y + y) * X + x] = total![k * pv + ((z + below[0]) * padded[1] + y + below[1]) * padded[2] + x + below[2]];
+          out[((k * Z + z) * Y + y) * X + x] =
+            total![k * pv + ((z + below[0]) * padded[1] + y + below[1]) * padded[2] + x + below[2]];
   return out;
 }
 
@@ -91,18 +107,64 @@ function image(shape: number[]): Float32Array {
 }
 
 describe('streaming sliding window equals the whole-volume algorithm', () => {
-  const cases: { name: string; shape: number[]; patch: number[]; mirror: number[]; folds: number; K: number }[] = [
-    { name: '3-D, no TTA, image larger than the patch', shape: [1, 13, 11, 9], patch: [6, 8, 4], mirror: [], folds: 1, K: 3 },
-    { name: '3-D, image smaller than the patch (padding)', shape: [1, 5, 6, 3], patch: [8, 8, 4], mirror: [], folds: 1, K: 2 },
-    { name: '3-D, full TTA, 2 channels', shape: [2, 9, 7, 8], patch: [4, 4, 4], mirror: [0, 1, 2], folds: 1, K: 2 },
-    { name: '3-D, 3 folds with TTA on two axes', shape: [1, 7, 9, 6], patch: [4, 6, 4], mirror: [1, 2], folds: 3, K: 3 },
-    { name: '2-D network slice by slice, TTA', shape: [1, 4, 10, 9], patch: [6, 4], mirror: [0, 1], folds: 2, K: 2 },
+  const cases: {
+    name: string;
+    shape: number[];
+    patch: number[];
+    mirror: number[];
+    folds: number;
+    K: number;
+  }[] = [
+    {
+      name: '3-D, no TTA, image larger than the patch',
+      shape: [1, 13, 11, 9],
+      patch: [6, 8, 4],
+      mirror: [],
+      folds: 1,
+      K: 3,
+    },
+    {
+      name: '3-D, image smaller than the patch (padding)',
+      shape: [1, 5, 6, 3],
+      patch: [8, 8, 4],
+      mirror: [],
+      folds: 1,
+      K: 2,
+    },
+    {
+      name: '3-D, full TTA, 2 channels',
+      shape: [2, 9, 7, 8],
+      patch: [4, 4, 4],
+      mirror: [0, 1, 2],
+      folds: 1,
+      K: 2,
+    },
+    {
+      name: '3-D, 3 folds with TTA on two axes',
+      shape: [1, 7, 9, 6],
+      patch: [4, 6, 4],
+      mirror: [1, 2],
+      folds: 3,
+      K: 3,
+    },
+    {
+      name: '2-D network slice by slice, TTA',
+      shape: [1, 4, 10, 9],
+      patch: [6, 4],
+      mirror: [0, 1],
+      folds: 2,
+      K: 2,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const data = image(c.shape);
       const folds = Array.from({ length: c.folds }, (_, f) => fakeNetwork(c.K, f));
-      const got = await predictSlidingWindow(data, c.shape, folds, { patchSize: c.patch, numClasses: c.K, mirrorAxes: c.mirror });
+      const got = await predictSlidingWindow(data, c.shape, folds, {
+        patchSize: c.patch,
+        numClasses: c.K,
+        mirrorAxes: c.mirror,
+      });
       const want = await naive(data, c.shape, folds, c.patch, c.K, c.mirror);
       expect(Array.from(got)).toEqual(Array.from(want));
     });

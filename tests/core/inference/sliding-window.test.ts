@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { computeGaussian, computeSteps, evaluationCount, tileOrigins } from '../../../src/core/inference/sliding-window';
+import {
+  computeGaussian,
+  computeSteps,
+  evaluationCount,
+  tileOrigins,
+} from '../../../src/core/inference/sliding-window';
 import { referenceNpy, sharedJson } from '../../helpers/shared';
 
 interface StepsCase {
@@ -8,9 +13,10 @@ interface StepsCase {
   tile_step_size: number;
   steps: number[][];
 }
-const ref = sharedJson<{ compute_steps_for_sliding_window: StepsCase[]; compute_gaussian: { tile_size: number[]; sum_fp64: number; min: number; max: number } }>(
-  'reference/inference/sliding_window_cases.json',
-);
+const ref = sharedJson<{
+  compute_steps_for_sliding_window: StepsCase[];
+  compute_gaussian: { tile_size: number[]; sum_fp64: number; min: number; max: number };
+}>('reference/inference/sliding_window_cases.json');
 
 describe('sliding window', () => {
   for (const c of ref.compute_steps_for_sliding_window) {

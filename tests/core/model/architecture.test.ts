@@ -77,6 +77,52 @@ describe('NetworkSpec from plans', () => {
   });
 });
 
+describe('NetworkSpec: cascade and legacy ResidualEncoderUNet', () => {
+  const plans = readJson<{ configurations: Record<string, Record<string, unknown>> }>(
+    path.join(TINY, 'plans.json'),
+  );
+  const dataset = readJson(path.join(TINY, 'dataset.json'));
+
+  it('a cascade stage takes the one-hot previous segmentation as extra input channels', () => {
+    const p = structuredClone(plans);
+    p.configurations['3d_cascade_fullres'] = { inherits_from: '3d_fullres', previous_stage: '3d_lowres' };
+    const spec = networkSpecFromPlans(p, '3d_cascade_fullres', dataset);
+    expect(spec.inputChannels).toBe(1 + 4);
+    expect(parameterShapes(spec)[0].shape).toEqual([32, 5, 3, 3, 3]);
+  });
+
+  it("legacy 'ResidualEncoderUNet' plans map to n_blocks_per_stage", () => {
+    const p = structuredClone(plans);
+    p.configurations.legacy = {
+      patch_size: [32, 64, 64],
+      UNet_class_name: 'ResidualEncoderUNet',
+      UNet_base_num_features: 8,
+      unet_max_num_features: 16,
+      n_conv_per_stage_encoder: [1, 2, 2],
+      n_conv_per_stage_decoder: [1, 1],
+      conv_kernel_sizes: [
+        [3, 3, 3],
+        [3, 3, 3],
+        [3, 3, 3],
+      ],
+      pool_op_kernel_sizes: [
+        [1, 1, 1],
+        [2, 2, 2],
+        [2, 2, 2],
+      ],
+    };
+    const spec = networkSpecFromPlans(p, 'legacy', dataset);
+    expect(spec.networkClass).toBe('ResidualEncoderUNet');
+    expect(spec.featuresPerStage).toEqual([8, 16, 16]);
+    expect(spec.nPerStageEncoder).toEqual([1, 2, 2]);
+    const keys = parameterShapes(spec).map((e) => e.key);
+    expect(keys[0]).toBe('encoder.stem.convs.0.conv.weight');
+    expect(keys).toContain('encoder.stages.1.blocks.0.skip.1.conv.weight');
+    // stage 2 keeps 16 channels: its strided block pools on the skip path without a projection conv
+    expect(keys.some((k) => k.startsWith('encoder.stages.2.blocks.0.skip.'))).toBe(false);
+  });
+});
+
 describe('labelScheme', () => {
   it('counts labels and regions like nnU-Net LabelManager', () => {
     const l = labelScheme({ labels: { background: 0, a: 1, b: 2, ignore: 3 } });

@@ -1,0 +1,174 @@
+import { create } from 'zustand';
+import type { InspectedModel } from '../../core/model/bundle/model-service';
+import type { ModelSummary } from '../../core/model/bundle/open-bundle';
+import { inspectModelFiles } from '../workers';
+import {
+  deleteStoredModel,
+  listStoredModels,
+  type StoredModelEntry,
+  storedModelFiles,
+  storeModel,
+} from './model-storage';
+
+/** A model the page can segment with: built-in (shipped in public/models) or imported by the user. */
+export interface ModelEntry {
+  id: string;
+  name: string;
+  origin: 'builtin' | 'imported' | 'fine-tuned';
+  summary: ModelSummary | null;
+  details: InspectedModel['details'] | null;
+  /** a scan the model is meant for (built-in demos) */
+  demoScan?: string;
+  /** false when the browser had no storage for it: gone after a reload */
+  persisted: boolean;
+  error?: string;
+}
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+
+interface ModelsState {
+  models: ModelEntry[];
+  activeModelId: string | null;
+  tta: boolean;
+  tileStepSize: number;
+  backend: BackendChoice;
+  /** folds to use; empty = all */
+  folds: string[];
+  setActiveModel(id: string): void;
+  setTta(v: boolean): void;
+  setTileStepSize(v: number): void;
+  setBackend(v: BackendChoice): void;
+  setFolds(v: string[]): void;
+}
+
+export const useModels = create<ModelsState>((set) => ({
+  models: [],
+  activeModelId: null,
+  tta: false,
+  tileStepSize: 0.5,
+  backend: 'auto',
+  folds: [],
+  setActiveModel: (activeModelId) => set({ activeModelId, folds: [] }),
+  setTta: (tta) => set({ tta }),
+  setTileStepSize: (tileStepSize) => set({ tileStepSize }),
+  setBackend: (backend) => set({ backend }),
+  setFolds: (folds) => set({ folds }),
+}));
+
+/** Where each model's files come from (kept outside the store: loaders, not data). */
+const fileSources = new Map<string, () => Promise<{ path: string; file: Blob }[]>>();
+
+export async function modelFiles(
+  id: string,
+): Promise<{ name: string; files: { path: string; file: Blob }[] }> {
+  const load = fileSources.get(id);
+  const entry = useModels.getState().models.find((m) => m.id === id);
+  if (!load || !entry) throw new Error(`model ${id} is not loaded`);
+  return { name: entry.name, files: await load() };
+}
+
+interface BuiltinIndex {
+  models: { id: string; name: string; base: string; files: string[]; demoScan?: string }[];
+}
+
+/** Built-in models (public/models/index.json) and the ones imported earlier (OPFS). */
+export async function initModels(): Promise<void> {
+  const entries: ModelEntry[] = [];
+  try {
+    const index = (await (await fetch('models/index.json')).json()) as BuiltinIndex;
+    for (const m of index.models) {
+      fileSources.set(m.id, async () =>
+        Promise.all(
+          m.files.map(async (path) => {
+            const r = await fetch(m.base + path);
+            if (!r.ok) throw new Error(`${m.base}${path}: HTTP ${r.status}`);
+            return { path, file: await r.blob() };
+          }),
+        ),
+      );
+      entries.push({
+        id: m.id,
+        name: m.name,
+        origin: 'builtin',
+        summary: null,
+        details: null,
+        demoScan: m.demoScan,
+        persisted: true,
+      });
+    }
+  } catch {
+    // no built-ins (a deployment without public/models): imported models still work
+  }
+  for (const s of await listStoredModels()) {
+    fileSources.set(s.id, () => storedModelFiles(s));
+    entries.push({
+      id: s.id,
+      name: s.name,
+      origin: s.id.startsWith('finetuned-') ? 'fine-tuned' : 'imported',
+      summary: null,
+      details: null,
+      persisted: true,
+    });
+  }
+  useModels.setState((st) => ({
+    models: [...entries, ...st.models.filter((m) => !entries.some((e) => e.id === m.id))],
+    activeModelId: st.activeModelId ?? entries[0]?.id ?? null,
+  }));
+  // Summaries (labels, folds, configuration) come from the worker, one model at a time.
+  for (const e of entries) void describeModel(e.id);
+}
+
+export async function describeModel(id: string): Promise<void> {
+  try {
+    const { name, files } = await modelFiles(id);
+    const inspected = await inspectModelFiles(name, files);
+    patch(id, { summary: inspected.summary, details: inspected.details, error: undefined });
+  } catch (e) {
+    patch(id, { error: (e as Error).message });
+  }
+}
+
+function patch(id: string, p: Partial<ModelEntry>): void {
+  useModels.setState((s) => ({ models: s.models.map((m) => (m.id === id ? { ...m, ...p } : m)) }));
+}
+
+/**
+ * Import a dropped results folder, zip or ONNX bundle: checked by the worker first (a broken bundle is an
+ * error naming the file and nothing is stored), then copied into browser storage.
+ */
+export async function importModel(
+  name: string,
+  files: { path: string; file: Blob }[],
+  origin: ModelEntry['origin'] = 'imported',
+): Promise<ModelEntry> {
+  const inspected = await inspectModelFiles(name, files);
+  const id = `${origin === 'fine-tuned' ? 'finetuned' : 'model'}-${Date.now().toString(36)}`;
+  const entry: StoredModelEntry = {
+    id,
+    name: inspected.summary.name || name,
+    paths: files.map((f) => f.path),
+    sizeBytes: files.reduce((n, f) => n + f.file.size, 0),
+    importedAt: new Date().toISOString(),
+  };
+  const persisted = await storeModel(entry, files).catch(() => false);
+  fileSources.set(id, persisted ? () => storedModelFiles(entry) : async () => files);
+  const model: ModelEntry = {
+    id,
+    name: entry.name,
+    origin,
+    summary: inspected.summary,
+    details: inspected.details,
+    persisted,
+  };
+  useModels.setState((s) => ({ models: [...s.models, model], activeModelId: id }));
+  return model;
+}
+
+export async function removeModel(id: string): Promise<void> {
+  await deleteStoredModel(id);
+  fileSources.delete(id);
+  useModels.setState((s) => {
+    const models = s.models.filter((m) => m.id !== id);
+    return { models, activeModelId: s.activeModelId === id ? (models[0]?.id ?? null) : s.activeModelId };
+  });
+}

@@ -1,0 +1,220 @@
+import { labelScheme } from '../model/labels';
+import type { Progress } from '../parallel/rpc';
+import { throwIfCancelled } from '../parallel/rpc';
+import type { Shape3 } from '../preprocessing/crop';
+import {
+  exportResampleSpec,
+  logitsToLabelsSlab,
+  logitsToSegmentation,
+  uncropAndTransposeBack,
+} from '../preprocessing/export-prediction';
+import type { PreprocessingPlans } from '../preprocessing/plans-view';
+import { readPreprocessingPlans } from '../preprocessing/plans-view';
+import { type CaseInput, type CaseProperties, preprocessCase } from '../preprocessing/preprocess-case';
+import { dataSlab } from '../preprocessing/resample-data';
+import type { ResampleSpec } from '../preprocessing/resample-plan';
+import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
+import { type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
+import { logitsToProbabilities } from './probabilities';
+
+export interface PredictCaseOptions {
+  /** nnU-Net's tile_step_size (default 0.5) */
+  tileStepSize?: number;
+  /** spatial axes TTA mirrors (the checkpoint's inference_allowed_mirroring_axes); [] or null = off */
+  mirrorAxes?: number[] | null;
+  /** also return the softmax/sigmoid probabilities on the source grid (K × source voxels: large) */
+  saveProbabilities?: boolean;
+  postprocessing?: PostprocessingStep[];
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface CasePrediction {
+  /** labels in the source image's (z, y, x) order: the NIfTI voxel buffer to write with its geometry */
+  labels: Uint8Array | Uint16Array;
+  shape: Shape3;
+  /** K × source voxels, channel-major, when asked for */
+  probabilities?: Float32Array;
+  properties: CaseProperties;
+  tiles: number;
+  timings: { preprocessMs: number; networkMs: number; exportMs: number };
+}
+
+/**
+ * One case through nnU-Net's whole predictor: preprocess (transpose, crop, normalise, resample) → sliding
+ * window over every fold (float16 accumulation, TTA, fold averaging) → back to the source grid (logits
+ * resampled with the plans' probability kwargs, argmax or regions, uncrop, transpose back) → optional
+ * postprocessing.
+ *
+ * The export streams: logits arrive from the sliding window slice by slice and each slab of output rows is
+ * resampled and turned into labels as soon as its input rows are there, so K × volume logits are never
+ * held at once. (Probabilities, when asked for, are K × volume by definition.)
+ */
+export async function predictCase(
+  input: CaseInput,
+  plansJson: unknown,
+  configuration: string,
+  datasetJson: unknown,
+  folds: NetworkFn[],
+  patchSize: number[],
+  options: PredictCaseOptions = {},
+): Promise<CasePrediction> {
+  const t0 = performance.now();
+  const report = (stage: string, done: number, total: number) => options.onProgress?.({ stage, done, total });
+  const plans = readPreprocessingPlans(plansJson, configuration);
+  const scheme = labelScheme(datasetJson);
+  report('preprocessing', 0, 1);
+  const pre = preprocessCase(input, plans, { signal: options.signal });
+  const t1 = performance.now();
+  throwIfCancelled(options.signal);
+
+  const K = scheme.numHeads;
+  const logitShape = pre.shape;
+  const spec = exportResampleSpec(logitShape, pre.properties, plans);
+  const exportOptions = {
+    regionsClassOrder: scheme.regionsClassOrder ?? undefined,
+    foregroundLabels: Math.max(...scheme.foregroundLabels, 0),
+  };
+  let exportMs = 0;
+  let tiles = 0;
+
+  // Either stream (labels only, linear or nearest logits resampling: clipping cannot matter) or collect.
+  const streaming = !options.saveProbabilities && (!spec || (spec.order <= 1 && spec.orderZ <= 1));
+  const collected: Float32Array[] | null = streaming
+    ? null
+    : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
+  const exporter = streaming ? new StreamingExport(K, logitShape, pre.properties, spec, exportOptions) : null;
+  const planeN = logitShape[1] * logitShape[2];
+
+  await streamSlidingWindow(
+    pre.data,
+    [pre.data.length, ...logitShape],
+    folds,
+    {
+      patchSize,
+      numClasses: K,
+      tileStepSize: options.tileStepSize ?? 0.5,
+      mirrorAxes: options.mirrorAxes ?? [],
+      signal: options.signal,
+      onProgress: (done, total) => {
+        tiles = total;
+        report('network', done, total);
+      },
+    },
+    ({ z, logits }) => {
+      const s = performance.now();
+      if (collected)
+        for (let k = 0; k < K; k++)
+          collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
+      else exporter?.push(z, logits);
+      exportMs += performance.now() - s;
+    },
+  );
+  const t2 = performance.now();
+  report('export', 0, 1);
+  let cropped: Uint8Array | Uint16Array;
+  let result: { labels: Uint8Array | Uint16Array; shape: Shape3 };
+  let probabilities: Float32Array | undefined;
+  if (exporter) {
+    cropped = exporter.finish();
+    result = uncropAndTransposeBack(cropped, pre.properties, plans);
+  } else {
+    result = logitsToSegmentation(collected!, logitShape, pre.properties, plans, exportOptions);
+    if (options.saveProbabilities)
+      probabilities = logitsToProbabilities(collected!, logitShape, pre.properties, plans, scheme.activation);
+  }
+  if (options.postprocessing?.length)
+    applyPostprocessing(result.labels, result.shape, options.postprocessing);
+  const t3 = performance.now();
+  report('done', 1, 1);
+  return {
+    labels: result.labels,
+    shape: result.shape,
+    probabilities,
+    properties: pre.properties,
+    tiles,
+    timings: { preprocessMs: t1 - t0, networkMs: t2 - t1 - exportMs, exportMs: exportMs + (t3 - t2) },
+  };
+}
+
+/**
+ * Turns logit slices (network grid, z order) into labels on the cropped grid, a slab of output rows at a
+ * time, holding only the input rows the next slab needs.
+ */
+class StreamingExport {
+  private readonly rows = new Map<number, Float32Array>();
+  private readonly out: Uint8Array | Uint16Array;
+  private readonly outRows: number;
+  private readonly outPlane: number;
+  private nextRow = 0;
+  private readonly chunk = 8;
+  private readonly infinite: Float64Array[] | null;
+
+  constructor(
+    private readonly K: number,
+    private readonly logitShape: Shape3,
+    props: CaseProperties,
+    private readonly spec: ResampleSpec | null,
+    private readonly options: { regionsClassOrder?: number[]; foregroundLabels: number },
+  ) {
+    const target = props.shape_after_cropping_and_before_resampling;
+    this.outRows = target[0];
+    this.outPlane = target[1] * target[2];
+    const n = target[0] * this.outPlane;
+    this.out = options.foregroundLabels >= 255 ? new Uint16Array(n) : new Uint8Array(n);
+    // Linear/nearest interpolation never leaves the input's range, so skimage's clip is a no-op.
+    this.infinite = spec ? Array.from({ length: K }, () => infiniteBounds(spec)) : null;
+  }
+
+  push(z: number, logits: Float32Array): void {
+    this.rows.set(z, logits);
+    this.flush(z + 1);
+  }
+
+  /** Produce every output slab whose input rows are all below `available`. */
+  private flush(available: number): void {
+    while (this.nextRow < this.outRows) {
+      const j0 = this.nextRow;
+      const j1 = Math.min(this.outRows, j0 + this.chunk);
+      const slab = this.spec ? dataSlab(this.spec, j0, j1) : { lo: j0, hi: j1, j0, j1 };
+      if (slab.hi > available && available < this.logitShape[0]) return;
+      const plane = this.logitShape[1] * this.logitShape[2];
+      const channels = Array.from({ length: this.K }, (_, k) => {
+        const a = new Float32Array((slab.hi - slab.lo) * plane);
+        for (let r = slab.lo; r < slab.hi; r++) {
+          const row = this.rows.get(r);
+          if (row) a.set(row.subarray(k * plane, (k + 1) * plane), (r - slab.lo) * plane);
+        }
+        return a;
+      });
+      const labels = logitsToLabelsSlab(channels, this.spec, slab, this.infinite, this.options);
+      this.out.set(labels, j0 * this.outPlane);
+      this.nextRow = j1;
+      // rows below the next slab's first input row are no longer needed
+      const nextLo =
+        j1 < this.outRows
+          ? this.spec
+            ? dataSlab(this.spec, j1, Math.min(this.outRows, j1 + this.chunk)).lo
+            : j1
+          : Number.POSITIVE_INFINITY;
+      for (const r of [...this.rows.keys()]) if (r < nextLo) this.rows.delete(r);
+    }
+  }
+
+  finish(): Uint8Array | Uint16Array {
+    this.flush(this.logitShape[0]);
+    return this.out;
+  }
+}
+
+function infiniteBounds(spec: ResampleSpec): Float64Array {
+  const n = spec.axis === null ? 1 : spec.inShape[spec.axis];
+  const b = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    b[2 * i] = Number.NEGATIVE_INFINITY;
+    b[2 * i + 1] = Number.POSITIVE_INFINITY;
+  }
+  return b;
+}
+
+export type { PreprocessingPlans };

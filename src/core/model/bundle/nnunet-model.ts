@@ -1,0 +1,154 @@
+import { TesseraError } from '../../errors';
+import { exportCheckpointToOnnx } from '../export-onnx';
+import { labelScheme } from '../labels';
+import type { NetworkSpec } from '../network-spec';
+import { networkSpecFromPlans } from '../network-spec';
+import { checkWeights, type NnunetCheckpoint } from '../nnunet-checkpoint';
+import type { EmitOptions } from '../onnx/emit-network';
+import { parameterCount } from '../parameters';
+import { resolveConfiguration } from '../plans-config';
+import type { FileSet } from './file-set';
+import type { CheckpointChoice, ResultsFolder } from './results-folder';
+import { openFoldCheckpoint, readResultsFolder, resultsConfiguration } from './results-folder';
+
+/**
+ * An nnU-Net results folder opened as a model: configuration resolved, network described, every fold's
+ * checkpoint metadata read and its weights' shapes checked against the plans (no weight data read).
+ */
+export interface NnunetModel {
+  folder: ResultsFolder;
+  configuration: string;
+  spec: NetworkSpec;
+  checkpoints: Map<string, NnunetCheckpoint>;
+}
+
+export async function openNnunetModel(
+  files: FileSet,
+  options: { root?: string; checkpoint?: CheckpointChoice; folds?: string[] } = {},
+): Promise<NnunetModel> {
+  const folder = await readResultsFolder(files, options);
+  const wanted = options.folds ?? folder.folds.map((f) => f.fold);
+  const checkpoints = new Map<string, NnunetCheckpoint>();
+  for (const fold of wanted) checkpoints.set(fold, await openFoldCheckpoint(folder, fold));
+  const first = checkpoints.values().next().value ?? null;
+  const configuration = resultsConfiguration(folder, first);
+  const plansFile = `${files.name}/${folder.root}plans.json`;
+  const datasetFile = `${files.name}/${folder.root}dataset.json`;
+  const spec = networkSpecFromPlans(folder.plans, configuration, folder.datasetJson, {
+    plansFile,
+    datasetFile,
+  });
+  for (const ckpt of checkpoints.values()) {
+    if (ckpt.configuration && ckpt.configuration !== configuration)
+      throw new TesseraError(
+        'bad-model',
+        ckpt.file,
+        `was trained as configuration "${ckpt.configuration}", fold ${[...checkpoints.keys()][0]} as "${configuration}"`,
+      );
+    checkWeights(spec, ckpt.weights, ckpt.file);
+  }
+  return { folder, configuration, spec, checkpoints };
+}
+
+/** One fold as ONNX (fp32 or fp16), input [N, C, *patch], output the logits. */
+export async function exportFold(
+  model: NnunetModel,
+  fold: string,
+  options: EmitOptions = {},
+): Promise<Uint8Array> {
+  const ckpt = model.checkpoints.get(fold);
+  if (!ckpt)
+    throw new TesseraError(
+      'not-found',
+      `${model.folder.files.name}/${model.folder.root}fold_${fold}`,
+      `is not among the model's folds (${[...model.checkpoints.keys()].join(', ')})`,
+    );
+  return exportCheckpointToOnnx(ckpt, model.spec, options);
+}
+
+/** What `tessera model-info` prints and the model list shows (snake_case, as nnU-Net's own JSON). */
+export interface NnunetModelInfo {
+  kind: 'nnunet';
+  name: string;
+  dataset_name: string | null;
+  configuration: string;
+  trainer: string | null;
+  plans_name: string | null;
+  network_class: string;
+  dim: number;
+  folds: string[];
+  checkpoints: Record<string, { file: string; size_bytes: number; epoch: number | null }>;
+  labels: Record<string, number | number[]>;
+  region_based: boolean;
+  output_activation: 'softmax' | 'sigmoid';
+  num_outputs: number;
+  input_channels: number;
+  channel_names: Record<string, string>;
+  patch_size: number[];
+  spacing: number[] | null;
+  /** plans' transpose_forward: nnU-Net's axis order for this dataset */
+  transpose_forward: number[];
+  normalization_schemes: string[] | null;
+  n_stages: number;
+  features_per_stage: number[];
+  parameter_count: number;
+  mirroring_axes: number[] | null;
+  postprocessing: boolean;
+  size_bytes: number;
+}
+
+export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
+  const { folder, spec } = model;
+  const plans = folder.plans as { dataset_name?: string; plans_name?: string };
+  const ds = folder.datasetJson as {
+    labels: Record<string, number | number[]>;
+    channel_names?: Record<string, string>;
+    modality?: Record<string, string>;
+  };
+  const cfg = resolveConfiguration(folder.plans, model.configuration);
+  const first = model.checkpoints.values().next().value;
+  const checkpoints: NnunetModelInfo['checkpoints'] = {};
+  for (const f of folder.folds)
+    if (model.checkpoints.has(f.fold))
+      checkpoints[f.fold] = {
+        file: f.path,
+        size_bytes: f.size,
+        epoch: model.checkpoints.get(f.fold)!.currentEpoch,
+      };
+  const labels = labelScheme(ds);
+  const trainers = new Set([...model.checkpoints.values()].map((c) => c.trainerName).filter(Boolean));
+  return {
+    kind: 'nnunet',
+    name: [plans.dataset_name, folder.folderName].filter(Boolean).join('/') || folder.files.name,
+    dataset_name: plans.dataset_name ?? null,
+    configuration: model.configuration,
+    trainer: first?.trainerName ?? folder.trainerFromName ?? (trainers.size ? [...trainers][0]! : null),
+    plans_name: plans.plans_name ?? folder.plansNameFromName,
+    network_class: spec.networkClass,
+    dim: spec.dim,
+    folds: [...model.checkpoints.keys()],
+    checkpoints,
+    labels: ds.labels,
+    region_based: labels.hasRegions,
+    output_activation: spec.outputActivation,
+    num_outputs: spec.numClasses,
+    input_channels: spec.inputChannels,
+    channel_names: ds.channel_names ?? ds.modality ?? {},
+    patch_size: spec.patchSize,
+    spacing: Array.isArray(cfg.spacing) ? (cfg.spacing as number[]) : null,
+    transpose_forward: Array.isArray((folder.plans as { transpose_forward?: unknown }).transpose_forward)
+      ? (folder.plans as { transpose_forward: number[] }).transpose_forward
+      : [0, 1, 2],
+    normalization_schemes: Array.isArray(cfg.normalization_schemes)
+      ? (cfg.normalization_schemes as string[])
+      : null,
+    n_stages: spec.nStages,
+    features_per_stage: spec.featuresPerStage,
+    parameter_count: parameterCount(spec),
+    mirroring_axes: first?.inferenceAllowedMirroringAxes ?? null,
+    postprocessing: folder.postprocessing !== null,
+    size_bytes: folder.files.paths
+      .filter((p) => p.startsWith(folder.root))
+      .reduce((n, p) => n + folder.files.size(p), 0),
+  };
+}

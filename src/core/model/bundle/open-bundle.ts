@@ -1,0 +1,96 @@
+import { TesseraError } from '../../errors';
+import { isZip } from '../../io/zip-reader';
+import { type FileSet, fileSetFromZip } from './file-set';
+import { type NnunetModel, nnunetModelInfo, openNnunetModel } from './nnunet-model';
+import { type OnnxBundle, readOnnxBundle } from './onnx-bundle';
+import type { CheckpointChoice } from './results-folder';
+import { findResultsFolderRoots } from './results-folder';
+
+/** A dropped model: an nnU-Net results folder (one or more folds) or a plain ONNX model with its card. */
+export type ModelBundle = { kind: 'nnunet'; model: NnunetModel } | { kind: 'onnx'; bundle: OnnxBundle };
+
+/** What a model list shows. */
+export interface ModelSummary {
+  kind: 'nnunet' | 'onnx';
+  name: string;
+  /** nnU-Net configuration, or 'onnx'. */
+  configuration: string;
+  folds: string[];
+  labels: { value: number; name: string; color: [number, number, number] | null }[];
+  inputChannels: number;
+  sizeBytes: number;
+}
+
+/**
+ * Open whatever was dropped as a model. A lone .zip is opened as the folder it holds. Errors name the
+ * missing or broken file.
+ */
+export async function openModelBundle(
+  files: FileSet,
+  options: { checkpoint?: CheckpointChoice } = {},
+): Promise<ModelBundle> {
+  if (files.paths.length === 1 && files.paths[0].toLowerCase().endsWith('.zip')) {
+    const src = await files.open(files.paths[0]);
+    if (!isZip(await src.read(0, Math.min(4, src.size))))
+      throw new TesseraError('bad-magic', src.name, 'is not a zip archive');
+    files = await fileSetFromZip(src);
+  }
+  if (files.paths.some((p) => p === 'plans.json' || p.endsWith('/plans.json'))) {
+    if (findResultsFolderRoots(files).length === 0 && files.paths.some((p) => p.endsWith('.onnx')))
+      return { kind: 'onnx', bundle: await readOnnxBundle(files) };
+    return { kind: 'nnunet', model: await openNnunetModel(files, options) };
+  }
+  // fold_N/*.pth without plans.json: a results folder with a file missing, not an ONNX bundle.
+  const ckpt = files.paths.find((p) => /(^|\/)fold_(\d+|all)\/[^/]+\.pth$/.test(p));
+  if (ckpt) {
+    const root = ckpt.replace(/fold_(\d+|all)\/[^/]+\.pth$/, '');
+    throw new TesseraError(
+      'not-found',
+      `${files.name}/${root}plans.json`,
+      files.paths.includes(`${root}dataset.json`)
+        ? 'is missing (an nnU-Net results folder needs it)'
+        : 'is missing: a checkpoint alone is not enough, drop the whole results folder (plans.json, dataset.json, fold_N/)',
+    );
+  }
+  if (files.paths.some((p) => p.toLowerCase().endsWith('.onnx') || p.toLowerCase().endsWith('.json')))
+    return { kind: 'onnx', bundle: await readOnnxBundle(files) };
+  if (files.paths.some((p) => p.endsWith('.pth')))
+    throw new TesseraError(
+      'not-found',
+      `${files.name}/plans.json`,
+      'is missing: a checkpoint alone is not enough, drop the whole results folder (plans.json, dataset.json, fold_N/)',
+    );
+  throw new TesseraError(
+    'unsupported-format',
+    files.name,
+    'is neither an nnU-Net results folder (plans.json, dataset.json, fold_N/checkpoint_final.pth) nor an ONNX model with a model-card.json',
+  );
+}
+
+export function summarizeBundle(b: ModelBundle): ModelSummary {
+  if (b.kind === 'nnunet') {
+    const info = nnunetModelInfo(b.model);
+    const labels = Object.entries(info.labels)
+      .filter(([name]) => name !== 'ignore')
+      .map(([name, v]) => ({ value: Array.isArray(v) ? Math.max(...v) : v, name, color: null }));
+    return {
+      kind: 'nnunet',
+      name: info.name,
+      configuration: info.configuration,
+      folds: info.folds,
+      labels,
+      inputChannels: info.input_channels,
+      sizeBytes: info.size_bytes,
+    };
+  }
+  const { card } = b.bundle;
+  return {
+    kind: 'onnx',
+    name: card.name,
+    configuration: 'onnx',
+    folds: [],
+    labels: card.labels.map((l) => ({ ...l })),
+    inputChannels: card.input.channels,
+    sizeBytes: b.bundle.files.paths.reduce((n, p) => n + b.bundle.files.size(p), 0),
+  };
+}

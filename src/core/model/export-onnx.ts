@@ -1,0 +1,27 @@
+import type { NetworkSpec } from './network-spec';
+import { loadNetworkWeights, type NnunetCheckpoint } from './nnunet-checkpoint';
+import { type EmitOptions, emitOnnx } from './onnx/emit-network';
+
+/**
+ * An nnU-Net checkpoint as an ONNX model: weights checked against the spec (strict), then emitted.
+ * The model's metadata_props record where it came from, so a bundle can be recognised later.
+ */
+export async function exportCheckpointToOnnx(
+  ckpt: NnunetCheckpoint,
+  spec: NetworkSpec,
+  options: EmitOptions = {},
+): Promise<Uint8Array> {
+  const weights = await loadNetworkWeights(ckpt, spec);
+  return emitOnnx(spec, weights, {
+    ...options,
+    metadata: {
+      'tessera.source': 'nnU-Net checkpoint',
+      'tessera.network_class': spec.networkClass,
+      'tessera.configuration': ckpt.configuration ?? '',
+      'tessera.trainer': ckpt.trainerName ?? '',
+      'tessera.fold': String(ckpt.fold ?? ''),
+      'tessera.output_activation': spec.outputActivation,
+      ...options.metadata,
+    },
+  });
+}

@@ -1,0 +1,139 @@
+import { TesseraError } from '../errors';
+import { readVolume } from '../io/read-volume';
+import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume';
+import { type HandlerContext, throwIfCancelled, withTransfer } from '../parallel/rpc';
+import type { ClassLocations, LabelDict } from './class-locations';
+import type { Shape3 } from './crop';
+import {
+  type CropGeometry,
+  type ExportOptions,
+  logitsToLabelsSlab,
+  uncropAndTransposeBack,
+} from './export-prediction';
+import type { PreprocessingPlans } from './plans-view';
+import { type CaseInput, caseClassLocations, cropAndNormalize, preprocessCase } from './preprocess-case';
+import { clipBounds, resampleDataSlab, type Slab } from './resample-data';
+import type { ResampleSpec } from './resample-plan';
+import { resampleSegSlab } from './resample-seg';
+
+/**
+ * What a preprocessing worker answers (workers/preprocess.worker.ts serves these; tests serve them over
+ * a MessageChannel). Every handler takes transferred buffers and transfers its results back.
+ */
+
+/** A case as files: the worker decodes them (NIfTI / NRRD / npy) itself. */
+export interface CaseFiles {
+  id: string;
+  /** one file per channel, in channel order (a single 4-D file holds all channels) */
+  images: { name: string; bytes: Uint8Array }[];
+  label?: { name: string; bytes: Uint8Array };
+}
+
+export interface CaseRequest {
+  files: CaseFiles;
+  plans: PreprocessingPlans;
+  labels?: LabelDict;
+}
+
+export interface ResampleSlabRequest {
+  input: Float32Array | Int16Array;
+  spec: ResampleSpec;
+  slab: Slab;
+  /** images only: clipBounds over the whole channel */
+  bounds?: Float64Array;
+}
+
+export interface LabelsSlabRequest {
+  logits: Float32Array[];
+  spec: ResampleSpec | null;
+  slab: Slab;
+  bounds: Float64Array[] | null;
+  options: ExportOptions;
+}
+
+/** Decode a case's files into the preprocessor's input (label grid checked against the image). */
+export async function decodeCase(files: CaseFiles): Promise<{ input: CaseInput; reference: Volume }> {
+  if (files.images.length === 0) throw new TesseraError('bad-dataset', files.id, 'has no image files');
+  const volumes: Volume[] = [];
+  for (const f of files.images) volumes.push(await readVolume(f.bytes, f.name));
+  const reference = volumes[0];
+  const channels = volumes.flatMap((v) => Array.from({ length: frameCount(v) }, (_, t) => frame(v, t)));
+  for (const v of volumes.slice(1)) assertLabelGrid(reference, v);
+  let label: Volume | undefined;
+  if (files.label) {
+    label = await readVolume(files.label.bytes, files.label.name);
+    assertLabelGrid(reference, label);
+  }
+  return {
+    input: {
+      channels,
+      shape: zyxShape(reference),
+      spacing: zyxSpacing(reference),
+      label: label?.data,
+      name: files.id,
+    },
+    reference,
+  };
+}
+
+function buffers(...arrays: (ArrayBufferView | undefined)[]): Transferable[] {
+  const set = new Set<ArrayBufferLike>();
+  for (const a of arrays) if (a) set.add(a.buffer);
+  return [...set].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
+function locationBuffers(locs: ClassLocations | undefined): Int32Array[] {
+  return locs ? Object.values(locs) : [];
+}
+
+export const preprocessHandlers = {
+  /** decode + the whole run_case: for datasets, one case per worker */
+  async preprocessCase(p: CaseRequest, ctx: HandlerContext) {
+    const { input } = await decodeCase(p.files);
+    throwIfCancelled(ctx.signal);
+    const r = preprocessCase(input, p.plans, {
+      labels: p.labels,
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    });
+    return withTransfer(r, buffers(...r.data, r.seg, ...locationBuffers(r.classLocations)));
+  },
+
+  /** decode + crop + normalise: the first stage of a large case whose resampling is split in slabs */
+  async cropAndNormalize(p: CaseRequest, ctx: HandlerContext) {
+    const { input } = await decodeCase(p.files);
+    throwIfCancelled(ctx.signal);
+    const r = cropAndNormalize(input, p.plans);
+    return withTransfer(r, buffers(...r.data, r.seg));
+  },
+
+  resampleSlab(p: ResampleSlabRequest) {
+    const out = p.spec.isSeg
+      ? resampleSegSlab(p.input as Int16Array, p.spec, p.slab)
+      : resampleDataSlab(p.input as Float32Array, p.spec, p.slab, p.bounds!);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** skimage's clip range of a channel; the channel goes back to the caller untouched */
+  clipBounds(p: { channel: Float32Array; spec: ResampleSpec }) {
+    const bounds = clipBounds(p.channel, p.spec);
+    return withTransfer({ channel: p.channel, bounds }, buffers(p.channel, bounds));
+  },
+
+  classLocations(p: { seg: Int16Array; shape: Shape3; labels?: LabelDict }) {
+    const locs = caseClassLocations(p.seg, p.shape, p.labels) ?? {};
+    return withTransfer({ seg: p.seg, locations: locs }, buffers(p.seg, ...locationBuffers(locs)));
+  },
+
+  labelsSlab(p: LabelsSlabRequest) {
+    const out = logitsToLabelsSlab(p.logits, p.spec, p.slab, p.bounds, p.options);
+    return withTransfer(out, buffers(out));
+  },
+
+  uncrop(p: { labels: Uint8Array | Uint16Array; geometry: CropGeometry; plans: PreprocessingPlans }) {
+    const r = uncropAndTransposeBack(p.labels, p.geometry, p.plans);
+    return withTransfer(r, buffers(r.labels));
+  },
+};
+
+export type PreprocessMethod = keyof typeof preprocessHandlers;
