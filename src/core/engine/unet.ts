@@ -92,9 +92,10 @@ export class UNet {
 
   /**
    * The network's forward. Returns the outputs in nnU-Net's order (index 0 = full resolution): all
-   * decoder outputs with deep supervision, else only the last. Does not release x.
+   * decoder outputs with deep supervision (unless `finalOnly`, as at inference), else only the last.
+   * Does not release x.
    */
-  forward(ctx: L.Ctx, x: Value): Value[] {
+  forward(ctx: L.Ctx, x: Value, finalOnly = false): Value[] {
     const lay = this.layout;
     const skips: Value[] = [];
     let h: Value = x;
@@ -132,7 +133,7 @@ export class UNet {
         L.release(ctx, y);
         y = next;
       }
-      if (this.spec.deepSupervision || s === lay.decoder.length - 1) {
+      if ((this.spec.deepSupervision && !finalOnly) || s === lay.decoder.length - 1) {
         const g: ConvGeometry = { kernel: [1, 1, 1], stride: [1, 1, 1], pad: [0, 0, 0] };
         const p = d.segLayer.prefix;
         outputs.push(L.conv(ctx, y, this.param(`${p}.weight`), this.param(`${p}.bias`), g));
