@@ -161,7 +161,10 @@ function writeStr(s: ByteSink, v: string) {
 }
 
 function writeTuple(s: ByteSink, items: PickleWritable[]) {
-  if (items.length === 0) return s.byte(OP.EMPTY_TUPLE);
+  if (items.length === 0) {
+    s.byte(OP.EMPTY_TUPLE);
+    return;
+  }
   if (items.length > 3) s.byte(OP.MARK);
   for (const x of items) write(s, x);
   s.byte(
@@ -188,12 +191,30 @@ function writeItems(s: ByteSink, entries: Array<[PickleWritable, PickleWritable]
 }
 
 function write(s: ByteSink, v: PickleWritable): void {
-  if (v === null || v === undefined) return s.byte(OP.NONE);
-  if (v === true) return s.byte(OP.NEWTRUE);
-  if (v === false) return s.byte(OP.NEWFALSE);
-  if (typeof v === 'number') return Number.isInteger(v) ? writeInt(s, v) : writeFloat(s, v);
-  if (typeof v === 'string') return writeStr(s, v);
-  if (v instanceof PyFloat) return writeFloat(s, v.value);
+  if (v === null || v === undefined) {
+    s.byte(OP.NONE);
+    return;
+  }
+  if (v === true) {
+    s.byte(OP.NEWTRUE);
+    return;
+  }
+  if (v === false) {
+    s.byte(OP.NEWFALSE);
+    return;
+  }
+  if (typeof v === 'number') {
+    Number.isInteger(v) ? writeInt(s, v) : writeFloat(s, v);
+    return;
+  }
+  if (typeof v === 'string') {
+    writeStr(s, v);
+    return;
+  }
+  if (v instanceof PyFloat) {
+    writeFloat(s, v.value);
+    return;
+  }
   if (Array.isArray(v)) {
     s.byte(OP.EMPTY_LIST);
     for (let i = 0; i < v.length; i += 1000) {
@@ -203,12 +224,16 @@ function write(s: ByteSink, v: PickleWritable): void {
     }
     return;
   }
-  if (v instanceof PickleTuple) return writeTuple(s, v.items);
+  if (v instanceof PickleTuple) {
+    writeTuple(s, v.items);
+    return;
+  }
   if (v instanceof PickleCall) {
     s.byte(OP.GLOBAL);
     s.bytes(enc.encode(`${v.module}\n${v.name}\n`));
     writeTuple(s, v.args);
-    return s.byte(OP.REDUCE);
+    s.byte(OP.REDUCE);
+    return;
   }
   if (v instanceof PickleGlobal) {
     s.byte(OP.GLOBAL);
@@ -217,16 +242,24 @@ function write(s: ByteSink, v: PickleWritable): void {
   }
   if (v instanceof PicklePersistent) {
     write(s, v.id);
-    return s.byte(OP.BINPERSID);
+    s.byte(OP.BINPERSID);
+    return;
   }
   if (v instanceof PickleOrderedDict) {
     s.byte(OP.GLOBAL);
     s.bytes(enc.encode('collections\nOrderedDict\n'));
     s.byte(OP.EMPTY_TUPLE, OP.REDUCE);
-    return writeItems(s, v.entries);
+    writeItems(s, v.entries);
+    return;
   }
   s.byte(OP.EMPTY_DICT);
-  if (v instanceof PickleDict) return writeItems(s, v.entries);
-  if (v instanceof PyDict) return writeItems(s, v.entries);
+  if (v instanceof PickleDict) {
+    writeItems(s, v.entries);
+    return;
+  }
+  if (v instanceof PyDict) {
+    writeItems(s, v.entries);
+    return;
+  }
   writeItems(s, Object.entries(v as Record<string, PickleWritable>));
 }

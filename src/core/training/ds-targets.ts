@@ -33,7 +33,7 @@ export function deepSupervisionTargets(
           const row = b * vol + (iz[z] * H + iy[y]) * W;
           for (let x = 0; x < w; x++) {
             const v = seg[row + ix[x]];
-            data[o++] = v < 0 ? 0 : v;
+            data[o++] = Math.max(0, v);
           }
         }
     return { data, shape: [batch, 1, d, h, w] };
