@@ -5,7 +5,8 @@ import { bytesSource } from '../../../src/core/io/byte-source';
 import { readVolume } from '../../../src/core/io/read-volume';
 import { readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
 import type { HandlerContext } from '../../../src/core/parallel/rpc';
-import { trainerHandlers } from '../../../src/core/training/trainer-service';
+import type { TrainerEvent } from '../../../src/core/training/fine-tuner';
+import { type PrepareSummary, trainerHandlers } from '../../../src/core/training/trainer-service';
 import { REFERENCE } from '../../helpers/shared';
 
 const TINY = path.join(
@@ -41,7 +42,7 @@ describe('trainer worker calls', () => {
         images: [await volume(`imagesTr/${id}_0000.nii.gz`)],
         label: await volume(`labelsTr/${id}.nii.gz`),
       });
-    const summary = await trainerHandlers['train.prepare'](
+    const summary: PrepareSummary = await trainerHandlers['train.prepare'](
       {
         model: modelFiles(),
         cases,
@@ -52,7 +53,10 @@ describe('trainer worker calls', () => {
     );
     expect(summary).toMatchObject({ backend: 'cpu', fold: 'all', totalSteps: 2, patchSize: [8, 16, 16] });
     expect(summary.memory.peakBytes).toBeGreaterThan(0);
-    const one = await trainerHandlers['train.step'](undefined, ctx([]));
+    const one: { iteration: TrainerEvent; epoch: unknown } = await trainerHandlers['train.step'](
+      undefined,
+      ctx([]),
+    );
     expect(one.iteration.type).toBe('iteration');
     expect(one.epoch).toBeNull();
     const events: Array<{ event?: { type: string } }> = [];
