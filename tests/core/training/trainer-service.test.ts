@@ -42,7 +42,7 @@ describe('trainer worker calls', () => {
         images: [await volume(`imagesTr/${id}_0000.nii.gz`)],
         label: await volume(`labelsTr/${id}.nii.gz`),
       });
-    const summary: PrepareSummary = await trainerHandlers['train.prepare'](
+    const summary = (await trainerHandlers['train.prepare'](
       {
         model: modelFiles(),
         cases,
@@ -50,7 +50,7 @@ describe('trainer worker calls', () => {
         options: { patchSize: [8, 16, 16], batchSize: 1, iterationsPerEpoch: 2, epochs: 1, valIterations: 1 },
       },
       ctx([]),
-    );
+    )) as PrepareSummary;
     expect(summary).toMatchObject({ backend: 'cpu', fold: 'all', totalSteps: 2, patchSize: [8, 16, 16] });
     expect(summary.memory.peakBytes).toBeGreaterThan(0);
     const one: { iteration: TrainerEvent; epoch: unknown } = await trainerHandlers['train.step'](
