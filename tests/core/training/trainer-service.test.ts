@@ -53,10 +53,10 @@ describe('trainer worker calls', () => {
     )) as PrepareSummary;
     expect(summary).toMatchObject({ backend: 'cpu', fold: 'all', totalSteps: 2, patchSize: [8, 16, 16] });
     expect(summary.memory.peakBytes).toBeGreaterThan(0);
-    const one: { iteration: TrainerEvent; epoch: unknown } = await trainerHandlers['train.step'](
-      undefined,
-      ctx([]),
-    );
+    const one = (await trainerHandlers['train.step'](undefined, ctx([]))) as {
+      iteration: TrainerEvent;
+      epoch: unknown;
+    };
     expect(one.iteration.type).toBe('iteration');
     expect(one.epoch).toBeNull();
     const events: Array<{ event?: { type: string } }> = [];
