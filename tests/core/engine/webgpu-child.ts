@@ -7,15 +7,21 @@ import path from 'node:path';
 import { create, globals } from 'webgpu';
 import { CpuBackend } from '../../../src/core/engine/cpu/cpu-backend';
 import { type FixtureReport, runFixture } from '../../../src/core/engine/fixture';
+import { heInit } from '../../../src/core/engine/he-init';
 import { runKernelSelfCheck } from '../../../src/core/engine/self-check';
+import { UNet } from '../../../src/core/engine/unet';
 import { openGpu } from '../../../src/core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../../../src/core/engine/webgpu/webgpu-backend';
+import { defaultFineTuneOptions, FineTuner } from '../../../src/core/training/fine-tuner';
+import { syntheticCase, tinySpec } from '../training/synthetic';
 
 Object.assign(globalThis, globals);
 const [mode, ...dirs] = process.argv.slice(2);
 const ctx = await openGpu(create([]));
 const be = new WebGpuBackend(ctx);
-const out: { adapter: string; kernels?: unknown; fixtures?: FixtureReport[] } = { adapter: ctx.description };
+const out: { adapter: string; kernels?: unknown; fixtures?: FixtureReport[]; losses?: number[] } = {
+  adapter: ctx.description,
+};
 if (mode === 'kernels') out.kernels = await runKernelSelfCheck(be, new CpuBackend());
 if (mode === 'fixtures') {
   out.fixtures = [];
@@ -27,6 +33,23 @@ if (mode === 'fixtures') {
         path.basename(dir),
       ),
     );
+}
+if (mode === 'finetune') {
+  const net = new UNet(be, tinySpec());
+  heInit(net, 2);
+  const cases = [syntheticCase('a', [16, 16, 16], 1), syntheticCase('b', [16, 16, 16], 2)];
+  const opts = {
+    ...defaultFineTuneOptions([8, 8, 8], 2),
+    iterationsPerEpoch: 12,
+    epochs: 2,
+    valIterations: 1,
+  };
+  const tuner = new FineTuner(net, cases, cases, opts);
+  out.losses = [];
+  tuner.on((e) => {
+    if (e.type === 'iteration') out.losses!.push(e.loss);
+  });
+  await tuner.run();
 }
 be.dispose();
 console.log(JSON.stringify(out));

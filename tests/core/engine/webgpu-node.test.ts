@@ -15,6 +15,13 @@ describe.skipIf(webgpuNodeUnavailable)('WebGPU backend in Node (Dawn on SwiftSha
     for (const k of r.kernels) expect(k.relErr, k.name).toBeLessThan(1e-5);
   });
 
+  it('a short fine-tune lowers the loss', () => {
+    const r = runWebgpuScript<{ losses: number[] }>(CHILD, ['finetune']);
+    expect(r.losses).toHaveLength(24);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(r.losses.slice(-6))).toBeLessThan(mean(r.losses.slice(0, 6)) - 0.1);
+  });
+
   it('training-step fixtures within 1e-3 relative', () => {
     const dirs = [
       path.join(REFERENCE, 'training_step_a'),
