@@ -19,13 +19,38 @@ import { inspectModel, type ModelFiles } from '../src/core/model/bundle/model-se
 import { type ModelBundle, openModelBundle } from '../src/core/model/bundle/open-bundle';
 import { chooseVariant } from '../src/core/model/onnx/variant';
 import { webEndpoint } from '../src/core/parallel/endpoints';
+import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
+import { MIN_SPLIT_VOXELS, resampleInSlabs } from '../src/core/preprocessing/pool-preprocess';
+import { resampleData } from '../src/core/preprocessing/resample-data';
+import type { ResampleSpec } from '../src/core/preprocessing/resample-plan';
 
 ort.env.wasm.wasmPaths = { wasm: wasmUrl, mjs: mjsUrl };
 ort.env.wasm.numThreads = self.crossOriginIsolated
   ? Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 1))
   : 1;
 ort.env.logLevel = 'error';
+
+// A large scan's resampling is split over a few preprocessing workers (nested workers), when there are cores.
+let pool: WorkerPool | null = null;
+function resampleChannel(signal: AbortSignal) {
+  return async (channel: Float32Array, spec: ResampleSpec): Promise<Float32Array> => {
+    const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
+    const size = defaultPoolSize(navigator.hardwareConcurrency);
+    if (voxels < MIN_SPLIT_VOXELS || size < 2) return resampleData(channel, spec);
+    pool ??= new WorkerPool(
+      () =>
+        webEndpoint(
+          new Worker(new URL('./preprocess.worker.ts', import.meta.url), {
+            type: 'module',
+            name: 'tessera-preprocess',
+          }),
+        ),
+      size,
+    );
+    return resampleInSlabs(pool, channel, spec, { signal });
+  };
+}
 
 interface Loaded {
   key: string;
@@ -115,6 +140,7 @@ async function run(
         tileStepSize: req.tileStepSize,
         mirrorAxes: req.tta ? nets.mirrorAxes : [],
         postprocessing,
+        resampleChannel: resampleChannel(ctx.signal),
         signal: ctx.signal,
         onProgress: ctx.progress,
       },

@@ -2,9 +2,10 @@ import { TesseraError } from '../core/errors';
 import type { Backend, OrtLike } from '../core/inference/onnx-network';
 
 /**
- * The ONNX runtimes the CLI runs on. `wasm` is onnxruntime-web's wasm build — the very runtime the browser
- * falls back to, so CLI and page agree; `webgpu` is onnxruntime-node's WebGPU EP (the same C++ WebGPU
- * provider as onnxruntime-web's `/webgpu` build), which needs a Vulkan/Metal/D3D12 driver.
+ * The ONNX runtimes the CLI runs on. `cpu` is onnxruntime-node's native CPU EP (the fastest on a machine
+ * without a GPU, and what `auto` means in Node); `wasm` is onnxruntime-web's wasm build — the very runtime
+ * the browser falls back to, so CLI and page can be compared; `webgpu` is onnxruntime-node's WebGPU EP (the
+ * same C++ WebGPU provider as onnxruntime-web's `/webgpu` build), which needs a Vulkan/Metal/D3D12 driver.
  */
 export async function loadRuntime(backend: Backend, threads: number): Promise<OrtLike> {
   if (backend === 'wasm') {

@@ -25,7 +25,12 @@ export function LabelTable() {
       </thead>
       <tbody>
         {stats.map((s) => (
-          <tr key={s.value}>
+          <tr
+            key={s.value}
+            data-label={map.names[s.value] ?? `label ${s.value}`}
+            data-voxels={s.voxels}
+            data-ml={s.volumeMl.toFixed(3)}
+          >
             <td>
               <span className="swatch" style={{ background: cssColor(labelColor(s.value, map.colors)) }} />
             </td>

@@ -10,7 +10,8 @@ import { importDroppedModel } from '../models/import-dropped-model';
 import { type BackendChoice, removeModel, useModels } from '../models/models-store';
 import { activeLabelMap, activeScan, useStore } from '../store';
 
-const mb = (n: number) => (n < 2 ** 20 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 2 ** 20).toFixed(1)} MB`);
+const mb = (n: number) =>
+  n < 2 ** 20 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 2 ** 20).toFixed(1)} MB`;
 
 export function ModelPicker() {
   const { models, activeModelId, setActiveModel } = useModels();

@@ -6,11 +6,15 @@ import { infoCommand } from './info';
 import { modelInfoCommand } from './model-info';
 import { planCommand } from './plan';
 import { predictCommand } from './predict';
+import { preprocessCommand } from './preprocess';
+import { resampleCommand } from './resample';
 
 /** Every sub-command, in the order `tessera --help` lists them. */
 export const commands: Command[] = [
   infoCommand,
   planCommand,
+  preprocessCommand,
+  resampleCommand,
   modelInfoCommand,
   exportOnnxCommand,
   predictCommand,

@@ -136,10 +136,11 @@ export const predictCommand: Command = {
     'segment scans with an nnU-Net results folder (or an ONNX model with its card), as nnUNetv2_predict does',
   usage: [
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
-    '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm]',
+    '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
     '                [--threads N] [--checkpoint final|best|latest] [--no-postprocessing]',
     '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
-    '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = wasm in Node.',
+    '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
+    "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
   ].join('\n'),
   async run(argv, out) {
     const { values } = parseCommandArgs(
@@ -182,13 +183,13 @@ export const predictCommand: Command = {
         `--step-size must be in (0, 1], got ${values['step-size']}`,
       );
     const backendArg = values.backend ?? 'auto';
-    if (!['auto', 'webgpu', 'wasm'].includes(backendArg))
+    if (!['auto', 'webgpu', 'wasm', 'cpu'].includes(backendArg))
       throw new TesseraError(
         'bad-argument',
         'tessera predict',
-        `--backend must be auto, webgpu or wasm, got "${backendArg}"`,
+        `--backend must be auto, webgpu, wasm or cpu, got "${backendArg}"`,
       );
-    const backend: Backend = backendArg === 'webgpu' ? 'webgpu' : 'wasm';
+    const backend: Backend = backendArg === 'auto' ? 'cpu' : (backendArg as Backend);
     const threads = Number(
       values.threads ?? Math.max(1, Math.min(8, (await import('node:os')).availableParallelism())),
     );
@@ -222,7 +223,7 @@ export const predictCommand: Command = {
       throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
     }
     log(
-      `tessera predict: ${cases.length} case(s), ${bundle.kind === 'nnunet' ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}` : bundle.bundle.card.name}, ${backend}${backend === 'wasm' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
+      `tessera predict: ${cases.length} case(s), ${bundle.kind === 'nnunet' ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}` : bundle.bundle.card.name}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
     await fs.mkdir(output, { recursive: true });
     if (bundle.kind === 'nnunet') {

@@ -14,7 +14,8 @@ export interface OrtLike {
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
 }
 
-export type Backend = 'webgpu' | 'wasm';
+/** webgpu and wasm: onnxruntime-web (browser) or its twins in Node; cpu: onnxruntime-node's native CPU EP (CLI). */
+export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
 export interface OnnxNetwork {
   run: NetworkFn;
@@ -37,16 +38,15 @@ export async function createOnnxNetwork(
   const name = options.name ?? 'model.onnx';
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model, {
+    const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
-      // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
-      intraOpNumThreads: options.threads,
-      extra:
-        options.strictWebGPU && backend === 'webgpu'
-          ? { session: { disable_cpu_ep_fallback: '1' } }
-          : undefined,
-    });
+    };
+    // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
+    if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
+    if (options.strictWebGPU && backend === 'webgpu')
+      sessionOptions.extra = { session: { disable_cpu_ep_fallback: '1' } };
+    session = await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {
     throw new TesseraError('bad-model', name, `could not be loaded on ${backend} (${describeError(e)})`);
   }

@@ -10,7 +10,12 @@ import {
 } from '../preprocessing/export-prediction';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { readPreprocessingPlans } from '../preprocessing/plans-view';
-import { type CaseInput, type CaseProperties, preprocessCase } from '../preprocessing/preprocess-case';
+import {
+  type CaseInput,
+  type CaseProperties,
+  cropAndNormalize,
+  preprocessCase,
+} from '../preprocessing/preprocess-case';
 import { dataSlab } from '../preprocessing/resample-data';
 import type { ResampleSpec } from '../preprocessing/resample-plan';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
@@ -25,6 +30,11 @@ export interface PredictCaseOptions {
   /** also return the softmax/sigmoid probabilities on the source grid (K × source voxels: large) */
   saveProbabilities?: boolean;
   postprocessing?: PostprocessingStep[];
+  /**
+   * Resample one normalised channel to the network grid elsewhere (e.g. split over a worker pool for a
+   * large scan); default: on this thread.
+   */
+  resampleChannel?: (channel: Float32Array, spec: ResampleSpec) => Promise<Float32Array>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -64,7 +74,7 @@ export async function predictCase(
   const plans = readPreprocessingPlans(plansJson, configuration);
   const scheme = labelScheme(datasetJson);
   report('preprocessing', 0, 1);
-  const pre = preprocessCase(input, plans, { signal: options.signal });
+  const pre = await preprocess(input, plans, options);
   const t1 = performance.now();
   throwIfCancelled(options.signal);
 
@@ -135,6 +145,24 @@ export async function predictCase(
     tiles,
     timings: { preprocessMs: t1 - t0, networkMs: t2 - t1 - exportMs, exportMs: exportMs + (t3 - t2) },
   };
+}
+
+/** run_case for an unlabelled case, the resampling optionally handed to `resampleChannel`. */
+async function preprocess(
+  input: CaseInput,
+  plans: PreprocessingPlans,
+  o: PredictCaseOptions,
+): Promise<{ data: Float32Array[]; shape: Shape3; properties: CaseProperties }> {
+  // dataOnly: no label to resample at inference (saves the crop mask's resampling)
+  if (!o.resampleChannel) return preprocessCase(input, plans, { signal: o.signal, dataOnly: true });
+  const c = cropAndNormalize(input, plans);
+  if (!c.dataSpec) return { data: c.data, shape: c.newShape, properties: c.properties };
+  const data: Float32Array[] = [];
+  for (const ch of c.data) {
+    throwIfCancelled(o.signal);
+    data.push(await o.resampleChannel(ch, c.dataSpec));
+  }
+  return { data, shape: c.newShape, properties: c.properties };
 }
 
 /**

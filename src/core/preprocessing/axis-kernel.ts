@@ -26,12 +26,6 @@ export interface AxisKernel {
   weight: Float64Array;
 }
 
-/** Source coordinate of output j, in input units. */
-export function sourceCoordinate(j: number, inLen: number, outLen: number): number {
-  const scale = inLen / outLen;
-  return (j + 0.5) * scale - 0.5;
-}
-
 /** Kernel for the whole axis: every output, the full (padded) line. */
 export function axisKernel(inLen: number, outLen: number, order: number): AxisKernel {
   return restrictedKernel(inLen, outLen, order, 0, outLen, 0, inLen);

@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
 import type { Shape3 } from './crop';
-import { RandomState } from './random-state';
+import { choiceWithoutReplacement, RandomState } from './random-state';
 
 /**
  * Foreground class locations for training-time oversampling, as nnU-Net's
@@ -76,7 +76,7 @@ export function sampleClassLocations(
     }
     let target = Math.min(minNum, total);
     target = Math.max(target, Math.ceil(total * minCover));
-    const picks = rng.choiceWithoutReplacement(total, target);
+    const picks = choiceWithoutReplacement(rng, total, target);
     const locs = new Int32Array(4 * target);
     for (let k = 0; k < target; k++) {
       let off = picks[k];

@@ -38,8 +38,3 @@ export function roundToHalf(x: number): number {
   u32[0] = u;
   return f32[0];
 }
-
-/** Round every value of an array to half precision in place. */
-export function roundArrayToHalf(a: Float32Array): void {
-  for (let i = 0; i < a.length; i++) a[i] = roundToHalf(a[i]);
-}

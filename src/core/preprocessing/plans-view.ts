@@ -2,6 +2,7 @@ import { TesseraError } from '../errors';
 import { resolveConfiguration } from '../model/plans-config';
 import type { IntensityProperties } from './normalization';
 import type { ResampleKwargs } from './resample-plan';
+import { inversePermutation } from './transpose';
 
 /**
  * The few plans keys preprocessing and export read, as a small local type. The planning stage owns
@@ -45,7 +46,12 @@ export function readPreprocessingPlans(
   const c = resolveConfiguration(plans, configuration, file);
 
   const tf = permutation(p.transpose_forward, 'transpose_forward', fail);
-  const tb = permutation(p.transpose_backward, 'transpose_backward', fail);
+  // transpose_backward is the inverse of transpose_forward; derive it when a plans file omits it
+  const tb =
+    p.transpose_backward === undefined
+      ? inversePermutation(tf)
+      : permutation(p.transpose_backward, 'transpose_backward', fail);
+  if (tf.some((a, i) => tb[a] !== i)) fail('transpose_backward is not the inverse of transpose_forward');
   const intensity = (p.foreground_intensity_properties_per_channel ??
     p.foreground_intensity_properties_by_modality ??
     {}) as Record<string, IntensityProperties>;

@@ -7,6 +7,7 @@ import { type CropGeometry, type ExportOptions, exportResampleSpec } from './exp
 import type { PreprocessingPlans } from './plans-view';
 import type { CroppedCase, PreprocessedCase } from './preprocess-case';
 import { clipBounds, dataSlab, type Slab } from './resample-data';
+import { gatherRows, phasedSplitApplies, scatterRows, zFirst } from './resample-phases';
 import type { ResampleSpec } from './resample-plan';
 import { segSlab } from './resample-seg';
 import type { CaseFiles } from './worker-handlers';
@@ -22,6 +23,8 @@ export interface PoolRunOptions {
   onProgress?: (p: Progress) => void;
   /** number of z-slabs to split a resampling into (default: twice the pool, for large volumes) */
   parts?: number;
+  /** share arrays with the workers through SharedArrayBuffer (default: when the platform allows) */
+  shared?: boolean;
 }
 
 /** Below this many output voxels a volume is resampled in one job (splitting costs more than it saves). */
@@ -186,6 +189,8 @@ export async function resampleInSlabs<T extends Float32Array | Int16Array>(
     input = r.channel as T;
     bounds = r.bounds;
   }
+  if (phasedSplitApplies(spec))
+    return (await resampleInPhases(pool, input as Float32Array, spec, bounds!, o)) as T;
   const plane = ny * nx;
   const slabs: Slab[] = splitRows(mz, o.parts ?? slabCount(pool, spec)).map(([j0, j1]) =>
     spec.isSeg ? segSlab(spec, j0, j1) : dataSlab(spec, j0, j1),
@@ -204,6 +209,161 @@ export async function resampleInSlabs<T extends Float32Array | Int16Array>(
     out.set(p, slabs[i].j0 * my * mx);
   });
   return out;
+}
+
+/**
+ * Spline image resampling split without overlap (resample-phases.ts): the in-plane passes over
+ * z-slabs, the z pass over y-slabs; each phase's pieces run in parallel.
+ */
+async function resampleInPhases(
+  pool: WorkerPool,
+  input: Float32Array,
+  spec: ResampleSpec,
+  bounds: Float64Array,
+  o: PoolRunOptions,
+): Promise<Float32Array> {
+  const parts = o.parts ?? slabCount(pool, spec);
+  const [n0, n1, n2] = spec.inShape;
+  const [m0, m1, m2] = spec.outShape;
+  const whole: [number, number] | undefined = spec.axis === null ? [bounds[0], bounds[1]] : undefined;
+  const sliceBounds = spec.axis === 0 ? bounds : undefined;
+  const opts = (stage: string) => ({ signal: o.signal, onProgress: o.onProgress, stage });
+  const inPlane = async (src: Float32Array, rows: number, clipAll: boolean): Promise<Float32Array> => {
+    const [a1, a2] = [n1 * n2, m1 * m2];
+    const pieces = splitRows(rows, parts);
+    const outs = await pool.map<[number, number], Float32Array>(
+      pieces,
+      'inPlanePhase',
+      ([r0, r1]) => {
+        const block = src.slice(r0 * a1, r1 * a1);
+        const payload = {
+          block,
+          shape: [r1 - r0, n1, n2],
+          spec,
+          firstRow: r0,
+          sliceBounds,
+          clip: clipAll ? whole : undefined,
+        };
+        return { payload, transfer: [block.buffer] };
+      },
+      opts('resample in-plane'),
+    );
+    const out = new Float32Array(rows * a2);
+    outs.forEach((p, i) => {
+      out.set(p, pieces[i][0] * a2);
+    });
+    return out;
+  };
+  const alongZ = async (
+    src: Float32Array,
+    ny: number,
+    nx: number,
+    clipAll: boolean,
+  ): Promise<Float32Array> => {
+    const pieces = splitRows(ny, parts);
+    const outs = await pool.map<[number, number], Float32Array>(
+      pieces,
+      'zPhase',
+      ([y0, y1]) => {
+        const block = gatherRows(src, [n0, ny, nx], y0, y1);
+        return {
+          payload: { block, shape: [n0, y1 - y0, nx], spec, clip: clipAll ? whole : undefined },
+          transfer: [block.buffer],
+        };
+      },
+      opts('resample along z'),
+    );
+    const out = new Float32Array(m0 * ny * nx);
+    outs.forEach((p, i) => {
+      scatterRows(out, [m0, ny, nx], pieces[i][0], p);
+    });
+    return out;
+  };
+  const zChanges = n0 !== m0;
+  const planeChanges = n1 !== m1 || n2 !== m2 || spec.axis === 0;
+  if (sharedMemory())
+    return resampleShared(pool, input, spec, { whole, sliceBounds, parts, zChanges, planeChanges }, o);
+  if (zFirst(spec)) {
+    const z = await alongZ(input, n1, n2, !planeChanges);
+    return planeChanges ? inPlane(z, m0, true) : z;
+  }
+  const p = planeChanges ? await inPlane(input, n0, !zChanges) : input;
+  return zChanges ? alongZ(p, m1, m2, spec.axis === null) : p;
+}
+
+/** SharedArrayBuffer is there (Node; a cross-origin-isolated page): workers can share arrays. */
+function sharedMemory(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
+
+function sharedFloat32(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(n * 4));
+}
+
+/**
+ * resampleInPhases with the input, the intermediate and the output in shared memory: the workers read
+ * and write them in place, nothing is copied between phases. The result is SharedArrayBuffer-backed.
+ */
+async function resampleShared(
+  pool: WorkerPool,
+  input: Float32Array,
+  spec: ResampleSpec,
+  p: {
+    whole?: [number, number];
+    sliceBounds?: Float64Array;
+    parts: number;
+    zChanges: boolean;
+    planeChanges: boolean;
+  },
+  o: PoolRunOptions,
+): Promise<Float32Array> {
+  const [n0, n1, n2] = spec.inShape;
+  const [m0, m1, m2] = spec.outShape;
+  let src = input;
+  if (!(input.buffer instanceof SharedArrayBuffer)) {
+    src = sharedFloat32(input.length);
+    src.set(input);
+  }
+  const opts = (stage: string) => ({ signal: o.signal, onProgress: o.onProgress, stage });
+  const inPlane = async (from: Float32Array, rows: number, clipAll: boolean) => {
+    const dst = sharedFloat32(rows * m1 * m2);
+    await pool.map(
+      splitRows(rows, p.parts),
+      'inPlanePhaseShared',
+      ([r0, r1]) => ({
+        payload: {
+          src: from,
+          dst,
+          r0,
+          r1,
+          spec,
+          sliceBounds: p.sliceBounds,
+          clip: clipAll ? p.whole : undefined,
+        },
+      }),
+      opts('resample in-plane'),
+    );
+    return dst;
+  };
+  const alongZ = async (from: Float32Array, ny: number, nx: number, clipAll: boolean) => {
+    const dst = sharedFloat32(m0 * ny * nx);
+    await pool.map(
+      splitRows(ny, p.parts),
+      'zPhaseShared',
+      ([y0, y1]) => ({
+        payload: { src: from, dst, shape: [n0, ny, nx], y0, y1, spec, clip: clipAll ? p.whole : undefined },
+      }),
+      opts('resample along z'),
+    );
+    return dst;
+  };
+  if (zFirst(spec)) {
+    const z = await alongZ(src, n1, n2, !p.planeChanges);
+    return p.planeChanges ? inPlane(z, m0, true) : z;
+  }
+  const mid = p.planeChanges ? await inPlane(src, n0, !p.zChanges) : src;
+  return p.zChanges ? alongZ(mid, m1, m2, spec.axis === null) : mid;
 }
 
 /**

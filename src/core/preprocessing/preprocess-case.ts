@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors';
-import type { VoxelArray } from '../io/volume';
+import type { Affine, VoxelArray } from '../io/volume';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
 import {
@@ -11,10 +11,10 @@ import {
 import { type BBox3, bboxOfMask, bboxShape, fillHoles, type Shape3 } from './crop';
 import { normalizeChannel } from './normalization';
 import type { PreprocessingPlans } from './plans-view';
-import { resampleData } from './resample-data';
 import { computeNewShape, planResample, type ResampleSpec, sameShape } from './resample-plan';
 import { resampleSeg } from './resample-seg';
-import { gatherTransposed, transposeBBox, transposedShape } from './transpose';
+import { resampleDataStreaming } from './resample-stream';
+import { forEachTransposedRow, gatherTransposed, transposeBBox, transposedShape } from './transpose';
 
 /**
  * nnU-Net's DefaultPreprocessor.run_case_npy: transpose → crop to nonzero → normalise → resample,
@@ -53,11 +53,23 @@ export interface PreprocessedCase {
   properties: CaseProperties;
   /** sampled foreground locations (training cases only) */
   classLocations?: ClassLocations;
+  /** the image's affine when it came from a NIfTI (nnU-Net keeps it as properties['nibabel_stuff']) */
+  affine?: Affine;
 }
 
 export interface CaseOptions {
   /** dataset.json labels, for class locations; without it none are sampled */
   labels?: LabelDict;
+  /**
+   * The caller gives up `input`: its channels and label are dropped from it once cropped, so that
+   * their memory can be reclaimed while the rest runs (workers do this).
+   */
+  consume?: boolean;
+  /**
+   * Inference: skip resampling the crop mask nnU-Net carries as `seg` for an unlabelled case (the
+   * predictor never reads it); `seg` then stays at the cropped grid.
+   */
+  dataOnly?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -77,7 +89,11 @@ export interface CroppedCase {
 }
 
 /** Stages 1 and 2 of run_case: transpose + crop to nonzero, then normalise. */
-export function cropAndNormalize(input: CaseInput, plans: PreprocessingPlans): CroppedCase {
+export function cropAndNormalize(
+  input: CaseInput,
+  plans: PreprocessingPlans,
+  o: { consume?: boolean } = {},
+): CroppedCase {
   const name = input.name ?? 'case';
   const { config } = plans;
   const tf = plans.transposeForward;
@@ -103,14 +119,19 @@ export function cropAndNormalize(input: CaseInput, plans: PreprocessingPlans): C
   const data = input.channels.map((ch) =>
     gatherTransposed(ch, input.shape, tf, (k) => new Float32Array(k), box),
   );
-  const maskCrop = gatherTransposed(mask, input.shape, tf, (k) => new Uint8Array(k), box);
-  let seg: Int16Array;
-  if (input.label) {
-    seg = gatherTransposed(input.label, input.shape, tf, (k) => new Int16Array(k), box);
-    for (let i = 0; i < seg.length; i++) if (seg[i] === 0 && !maskCrop[i]) seg[i] = -1;
-  } else {
-    seg = new Int16Array(maskCrop.length);
-    for (let i = 0; i < seg.length; i++) seg[i] = maskCrop[i] ? 0 : -1;
+  // labels that are 0 outside the mask become -1 (a mask of 0 / -1 without labels)
+  const seg = new Int16Array(shape[0] * shape[1] * shape[2]);
+  const label = input.label;
+  forEachTransposedRow(input.shape, tf, box, (src, stride, count, dst) => {
+    for (let k = 0, i = src; k < count; k++, i += stride) {
+      const l = label ? label[i] : 0;
+      seg[dst + k] = l === 0 && !mask[i] ? -1 : l;
+    }
+  });
+  if (o.consume) {
+    // the caller hands the raw volumes over: let them go before the float work starts
+    input.channels = [];
+    input.label = undefined;
   }
 
   const spacing = transposedShape(input.spacing, tf) as number[];
@@ -159,29 +180,37 @@ export function preprocessCase(
   plans: PreprocessingPlans,
   o: CaseOptions = {},
 ): PreprocessedCase {
+  const hasLabel = input.label !== undefined;
   const report = (done: number, stage: string) => o.onProgress?.({ done, total: 4, stage });
   report(0, 'crop and normalize');
-  const c = cropAndNormalize(input, plans);
+  const c = cropAndNormalize(input, plans, { consume: o.consume });
   throwIfCancelled(o.signal);
   report(1, 'resample');
   let data: Float32Array[] = c.data;
   let seg: Int16Array = c.seg;
   if (c.dataSpec && c.segSpec) {
+    // labels first: their int16 input is then gone before the float channels need room
+    if (!(o.dataOnly && !hasLabel)) {
+      seg = resampleSeg(c.seg, c.segSpec);
+      c.seg = EMPTY_SEG;
+    }
+    throwIfCancelled(o.signal);
     data = [];
     for (let k = 0; k < c.data.length; k++) {
-      data.push(resampleData(c.data[k], c.dataSpec));
-      c.data[k] = new Float32Array(0); // let the cropped channel go
+      const owned: { data: Float32Array | null } = { data: c.data[k] };
+      c.data[k] = EMPTY;
+      data.push(resampleDataStreaming(owned, c.dataSpec));
       throwIfCancelled(o.signal);
     }
-    report(2, 'resample');
-    seg = resampleSeg(c.seg, c.segSpec);
   }
-  throwIfCancelled(o.signal);
   report(3, 'class locations');
-  const classLocations = input.label ? caseClassLocations(seg, c.newShape, o.labels) : undefined;
+  const classLocations = hasLabel ? caseClassLocations(seg, c.newShape, o.labels) : undefined;
   report(4, 'done');
   return { data, seg, shape: c.newShape, properties: c.properties, classLocations };
 }
+
+const EMPTY = new Float32Array(0);
+const EMPTY_SEG = new Int16Array(0);
 
 /** OR over channels of (float32 value) != 0, holes filled: crop_to_nonzero's mask. */
 function nonzeroMask(channels: VoxelArray[], shape: Shape3): Uint8Array {

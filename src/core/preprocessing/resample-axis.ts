@@ -6,16 +6,25 @@ import { prefilterLines } from './spline';
  * One separable pass: resample a C-order (z, y, x) float32 array along one axis with a precomputed
  * kernel. Lines are prefiltered in float64 buffers (never a float64 copy of the volume); the
  * innermost axis goes line by line, the outer axes in blocks of columns so that memory is read row
- * by row. Returns the new array; its shape is `shape` with `shape[axis]` replaced by kernel.outLen.
+ * by row. Returns the new array (in `scratch` when given and large enough); its shape is `shape` with
+ * `shape[axis]` replaced by kernel.outLen.
  */
-export function resampleAxis(src: Float32Array, shape: Shape3, axis: number, k: AxisKernel): Float32Array {
+export function resampleAxis(
+  src: Float32Array,
+  shape: Shape3,
+  axis: number,
+  k: AxisKernel,
+  scratch?: Float32Array,
+): Float32Array {
   const n = shape[axis];
   if (k.lineLen !== k.padLo + n + k.padHi) throw new Error('kernel does not fit the array');
   let outer = 1;
   for (let a = 0; a < axis; a++) outer *= shape[a];
   let inner = 1;
   for (let a = axis + 1; a < 3; a++) inner *= shape[a];
-  const dst = new Float32Array(outer * k.outLen * inner);
+  const size = outer * k.outLen * inner;
+  // a caller streaming slabs passes a reusable buffer (garbage would pile up faster than it is collected)
+  const dst = scratch && scratch.length >= size ? scratch.subarray(0, size) : new Float32Array(size);
   if (inner === 1) resampleLines(src, dst, outer, n, k);
   else resampleColumns(src, dst, outer, n, inner, k);
   return dst;
@@ -74,6 +83,22 @@ function interpolateLine(
   }
 }
 
+/**
+ * The z pass (axis 0) for columns [c0, c1) of the (y, x) plane only, read from `src` and written into
+ * the same columns of `dst` (shape[0] → k.outLen rows): workers split the z pass of one shared array
+ * this way, without copying their columns out.
+ */
+export function resampleZColumns(
+  src: Float32Array,
+  shape: Shape3,
+  k: AxisKernel,
+  c0: number,
+  c1: number,
+  dst: Float32Array,
+): void {
+  resampleColumns(src, dst, 1, shape[0], shape[1] * shape[2], k, c0, c1);
+}
+
 /** Bytes of float64 line buffer per block: large enough to stream, small enough to stay in cache. */
 const BLOCK_BYTES = 1 << 21;
 
@@ -85,34 +110,28 @@ function resampleColumns(
   n: number,
   inner: number,
   k: AxisKernel,
+  c0 = 0,
+  c1 = inner,
 ): void {
   const m = k.outLen;
   const { index, weight, taps, padLo, lineLen } = k;
   if (!k.prefilter) {
-    // no prefilter: read the input rows directly, whole rows at a time
+    // no prefilter: read the input rows directly, whole rows (of the column range) at a time
     for (let o = 0; o < outer; o++)
-      for (let j = 0; j < m; j++)
-        combineRows(
-          src,
-          o * n * inner,
-          inner,
-          index,
-          weight,
-          j * taps,
-          taps,
-          dst,
-          (o * m + j) * inner,
-          inner,
-        );
+      for (let j = 0; j < m; j++) {
+        const from = o * n * inner + c0;
+        const to = (o * m + j) * inner + c0;
+        combineRows(src, from, inner, index, weight, j * taps, taps, dst, to, c1 - c0);
+      }
     return;
   }
-  const width = Math.max(16, Math.min(inner, Math.floor(BLOCK_BYTES / 8 / lineLen)));
+  const width = Math.max(16, Math.min(c1 - c0, Math.floor(BLOCK_BYTES / 8 / lineLen)));
   const buf = new Float64Array(lineLen * width);
   const acc = new Float64Array(width);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
-    for (let q0 = 0; q0 < inner; q0 += width) {
-      const w = Math.min(width, inner - q0);
+    for (let q0 = c0; q0 < c1; q0 += width) {
+      const w = Math.min(width, c1 - q0);
       for (let p = 0; p < lineLen; p++) {
         let r = p - padLo;
         if (r < 0) r = 0;

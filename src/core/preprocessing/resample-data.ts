@@ -98,6 +98,8 @@ export function resampleDataSlab(
   // linear and nearest: scipy's own arithmetic, bit-identical results at about the same speed
   if (canResampleExactly(spec)) return resampleLinearExact(input, spec, slab, bounds, Math.fround);
   let data = input;
+  // from here only `data` holds the input, so the first pass can let it go
+  input = EMPTY;
   // which input slice each slice across the separate axis comes from (for its clip bounds)
   const sep = spec.axis;
   let sepSource =
@@ -141,6 +143,8 @@ export function resampleDataSlab(
   if (!pickFirst) run(sep);
   return data;
 }
+
+const EMPTY = new Float32Array(0);
 
 /** Shrinking axes first: later passes then touch fewer voxels. */
 function passOrder(spec: ResampleSpec, axes: number[]): number[] {

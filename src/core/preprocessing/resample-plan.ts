@@ -1,3 +1,4 @@
+import { roundHalfEven } from '../planning/numpy-compat';
 import type { Shape3 } from './crop';
 
 /** nnU-Net's ANISO_THRESHOLD: max/min spacing above this resamples the low-resolution axis on its own. */
@@ -22,11 +23,7 @@ export interface ResampleSpec {
   axis: 0 | 1 | 2 | null;
 }
 
-/** Python's round(): halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+export { roundHalfEven };
 
 /** compute_new_shape: round(old_spacing / new_spacing * old_shape) per axis. */
 export function computeNewShape(

@@ -28,16 +28,16 @@ export function transposeBBox(b: BBox3, perm: readonly number[]): BBox3 {
 }
 
 /**
- * Copy the box `box` (source axes; the whole array when omitted) of `src` out transposed by `perm`,
- * into `dst` (allocated by `make`), converting values on the way (e.g. int16 → float32).
+ * Walk the box `box` (source axes; the whole array when omitted) of a C-order array of `shape` in the
+ * order of the array transposed by `perm`: `visit(src, stride, count, dst)` for every output row, whose
+ * `count` values sit at src + k·stride in the source and at dst + k in the transposed box.
  */
-export function gatherTransposed<T extends { length: number; [i: number]: number }>(
-  src: ArrayLike<number>,
+export function forEachTransposedRow(
   shape: Shape3,
   perm: readonly number[],
-  make: (n: number) => T,
-  box?: BBox3,
-): T {
+  box: BBox3 | undefined,
+  visit: (src: number, stride: number, count: number, dst: number) => void,
+): number {
   const b: BBox3 = box ?? [
     [0, shape[0]],
     [0, shape[1]],
@@ -51,13 +51,37 @@ export function gatherTransposed<T extends { length: number; [i: number]: number
   const s0 = strides[perm[0]];
   const s1 = strides[perm[1]];
   const s2 = strides[perm[2]];
-  const dst = make(n0 * n1 * n2);
   let o = 0;
   for (let i = 0; i < n0; i++)
     for (let j = 0; j < n1; j++) {
-      const row = base + i * s0 + j * s1;
-      if (s2 === 1) for (let k = 0; k < n2; k++) dst[o++] = src[row + k];
-      else for (let k = 0; k < n2; k++) dst[o++] = src[row + k * s2];
+      visit(base + i * s0 + j * s1, s2, n2, o);
+      o += n2;
     }
+  return o;
+}
+
+/**
+ * Copy the box `box` (source axes; the whole array when omitted) of `src` out transposed by `perm`,
+ * into `dst` (allocated by `make`), converting values on the way (e.g. int16 → float32).
+ */
+export function gatherTransposed<T extends { length: number; [i: number]: number }>(
+  src: ArrayLike<number>,
+  shape: Shape3,
+  perm: readonly number[],
+  make: (n: number) => T,
+  box?: BBox3,
+): T {
+  const b =
+    box ??
+    ([
+      [0, shape[0]],
+      [0, shape[1]],
+      [0, shape[2]],
+    ] as BBox3);
+  const dst = make((b[0][1] - b[0][0]) * (b[1][1] - b[1][0]) * (b[2][1] - b[2][0]));
+  forEachTransposedRow(shape, perm, b, (s, stride, count, d) => {
+    if (stride === 1) for (let k = 0; k < count; k++) dst[d + k] = src[s + k];
+    else for (let k = 0; k < count; k++) dst[d + k] = src[s + k * stride];
+  });
   return dst;
 }

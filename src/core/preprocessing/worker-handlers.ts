@@ -13,6 +13,7 @@ import {
 import type { PreprocessingPlans } from './plans-view';
 import { type CaseInput, caseClassLocations, cropAndNormalize, preprocessCase } from './preprocess-case';
 import { clipBounds, resampleDataSlab, type Slab } from './resample-data';
+import { inPlanePhase, zPhase, zPhaseColumns } from './resample-phases';
 import type { ResampleSpec } from './resample-plan';
 import { resampleSegSlab } from './resample-seg';
 
@@ -33,6 +34,8 @@ export interface CaseRequest {
   files: CaseFiles;
   plans: PreprocessingPlans;
   labels?: LabelDict;
+  /** inference: skip resampling the unlabelled case's crop mask (see CaseOptions.dataOnly) */
+  dataOnly?: boolean;
 }
 
 export interface ResampleSlabRequest {
@@ -51,17 +54,28 @@ export interface LabelsSlabRequest {
   options: ExportOptions;
 }
 
-/** Decode a case's files into the preprocessor's input (label grid checked against the image). */
-export async function decodeCase(files: CaseFiles): Promise<{ input: CaseInput; reference: Volume }> {
+/**
+ * Decode a case's files into the preprocessor's input (label grid checked against the image). With
+ * `release`, each file's bytes are dropped from `files` once decoded.
+ */
+export async function decodeCase(
+  files: CaseFiles,
+  release = false,
+): Promise<{ input: CaseInput; reference: Volume }> {
   if (files.images.length === 0) throw new TesseraError('bad-dataset', files.id, 'has no image files');
+  const take = (f: { name: string; bytes: Uint8Array }) => {
+    const b = f.bytes;
+    if (release) f.bytes = new Uint8Array(0);
+    return b;
+  };
   const volumes: Volume[] = [];
-  for (const f of files.images) volumes.push(await readVolume(f.bytes, f.name));
+  for (const f of files.images) volumes.push(await readVolume(take(f), f.name));
   const reference = volumes[0];
   const channels = volumes.flatMap((v) => Array.from({ length: frameCount(v) }, (_, t) => frame(v, t)));
   for (const v of volumes.slice(1)) assertLabelGrid(reference, v);
   let label: Volume | undefined;
   if (files.label) {
-    label = await readVolume(files.label.bytes, files.label.name);
+    label = await readVolume(take(files.label), files.label.name);
     assertLabelGrid(reference, label);
   }
   return {
@@ -74,6 +88,11 @@ export async function decodeCase(files: CaseFiles): Promise<{ input: CaseInput; 
     },
     reference,
   };
+}
+
+/** The affine nnU-Net's NibabelIO keeps in the properties (NIfTI sources only). */
+export function niftiAffine(v: Volume): Volume['affine'] | undefined {
+  return v.source.format.startsWith('NIfTI') ? v.affine : undefined;
 }
 
 function buffers(...arrays: (ArrayBufferView | undefined)[]): Transferable[] {
@@ -89,21 +108,28 @@ function locationBuffers(locs: ClassLocations | undefined): Int32Array[] {
 export const preprocessHandlers = {
   /** decode + the whole run_case: for datasets, one case per worker */
   async preprocessCase(p: CaseRequest, ctx: HandlerContext) {
-    const { input } = await decodeCase(p.files);
+    const decoded = await decodeCase(p.files, true);
+    const { input } = decoded;
+    const affine = niftiAffine(decoded.reference);
+    // from here the voxels live only in `input`, which preprocessCase consumes
+    decoded.reference.data = new Uint8Array(0);
     throwIfCancelled(ctx.signal);
     const r = preprocessCase(input, p.plans, {
       labels: p.labels,
+      dataOnly: p.dataOnly,
+      consume: true,
       signal: ctx.signal,
       onProgress: ctx.progress,
     });
+    r.affine = affine;
     return withTransfer(r, buffers(...r.data, r.seg, ...locationBuffers(r.classLocations)));
   },
 
   /** decode + crop + normalise: the first stage of a large case whose resampling is split in slabs */
   async cropAndNormalize(p: CaseRequest, ctx: HandlerContext) {
-    const { input } = await decodeCase(p.files);
+    const { input } = await decodeCase(p.files, true);
     throwIfCancelled(ctx.signal);
-    const r = cropAndNormalize(input, p.plans);
+    const r = cropAndNormalize(input, p.plans, { consume: true });
     return withTransfer(r, buffers(...r.data, r.seg));
   },
 
@@ -112,6 +138,57 @@ export const preprocessHandlers = {
       ? resampleSegSlab(p.input as Int16Array, p.spec, p.slab)
       : resampleDataSlab(p.input as Float32Array, p.spec, p.slab, p.bounds!);
     return withTransfer(out, buffers(out));
+  },
+
+  /** two-phase image resampling (resample-phases.ts): y and x passes of some z rows */
+  inPlanePhase(p: {
+    block: Float32Array;
+    shape: Shape3;
+    spec: ResampleSpec;
+    firstRow: number;
+    sliceBounds?: Float64Array;
+    clip?: [number, number];
+  }) {
+    const out = inPlanePhase(p.block, p.shape, p.spec, p);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** two-phase image resampling: the z pass of some y rows */
+  zPhase(p: { block: Float32Array; shape: Shape3; spec: ResampleSpec; clip?: [number, number] }) {
+    const out = zPhase(p.block, p.shape, p.spec, p.clip);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** inPlanePhase on rows [r0, r1) of a shared array, written into a shared output (no copies) */
+  inPlanePhaseShared(p: {
+    src: Float32Array;
+    dst: Float32Array;
+    r0: number;
+    r1: number;
+    spec: ResampleSpec;
+    sliceBounds?: Float64Array;
+    clip?: [number, number];
+  }) {
+    const [, n1, n2] = p.spec.inShape;
+    const [, m1, m2] = p.spec.outShape;
+    const block = p.src.subarray(p.r0 * n1 * n2, p.r1 * n1 * n2);
+    const out = inPlanePhase(block, [p.r1 - p.r0, n1, n2], p.spec, { ...p, firstRow: p.r0 });
+    p.dst.set(out, p.r0 * m1 * m2);
+    return null;
+  },
+
+  /** zPhase on rows y0..y1 of a shared (n0, ny, nx) array into a shared (m0, ny, nx) output */
+  zPhaseShared(p: {
+    src: Float32Array;
+    dst: Float32Array;
+    shape: Shape3;
+    y0: number;
+    y1: number;
+    spec: ResampleSpec;
+    clip?: [number, number];
+  }) {
+    zPhaseColumns(p.src, p.shape, p.spec, p.y0 * p.shape[2], p.y1 * p.shape[2], p.dst, p.clip);
+    return null;
   },
 
   /** skimage's clip range of a channel; the channel goes back to the caller untouched */

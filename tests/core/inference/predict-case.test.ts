@@ -8,6 +8,7 @@ import type { NetworkFn } from '../../../src/core/inference/predict-sliding-wind
 import { readVolume } from '../../../src/core/io/read-volume';
 import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
 import { exportFold, openNnunetModel } from '../../../src/core/model/bundle/nnunet-model';
+import { resampleData } from '../../../src/core/preprocessing/resample-data';
 import { ortWasm } from '../../helpers/ort';
 import { REFERENCE, referenceNpy, sharedBytes, sharedJson } from '../../helpers/shared';
 
@@ -64,7 +65,7 @@ describe('nnU-Net predictor end to end: ctpitch (no mirroring)', () => {
       `ctpitch probabilities: max |d| at 5000 samples ${maxDiff.toExponential(2)}; class means ${means.map((m) => m.toExponential(3)).join(' ')}`,
     );
     expect(maxDiff).toBeLessThan(2e-3);
-    means.forEach((m, k) => expect(m).toBeCloseTo(summary.probabilities_mean_per_class[k], 4));
+    for (const [k, m] of means.entries()) expect(m).toBeCloseTo(summary.probabilities_mean_per_class[k], 4);
   });
 });
 
@@ -94,6 +95,11 @@ describe('streaming export equals the whole-volume export', () => {
       ] as const;
       const streamed = await predictCase(input, ...args, {});
       const whole = await predictCase(input, ...args, { saveProbabilities: true });
+      // resampling handed out (as the app hands it to a worker pool) gives the same result
+      const handedOut = await predictCase(input, ...args, {
+        resampleChannel: async (ch, spec) => resampleData(ch, spec),
+      });
+      expect(Array.from(handedOut.labels)).toEqual(Array.from(streamed.labels));
       expect(streamed.shape).toEqual(zyxShape(v));
       const distinct = new Set(streamed.labels).size;
       expect(distinct).toBeGreaterThan(2);

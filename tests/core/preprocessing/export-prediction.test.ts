@@ -3,12 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { readVolume } from '../../../src/core/io/read-volume';
 import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
-import { exportResampleSpec, logitsToSegmentation } from '../../../src/core/preprocessing/export-prediction';
+import {
+  exportResampleSpec,
+  logitsToLabelsSlab,
+  logitsToSegmentation,
+  uncropAndTransposeBack,
+} from '../../../src/core/preprocessing/export-prediction';
 import { roundToHalf } from '../../../src/core/preprocessing/float16';
-import { readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
+import { type PreprocessingPlans, readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
 import { preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
 import { clipBounds, wholeSlab } from '../../../src/core/preprocessing/resample-data';
 import { resampleLinearExact } from '../../../src/core/preprocessing/resample-linear-exact';
+import type { ResampleSpec } from '../../../src/core/preprocessing/resample-plan';
+import { inversePermutation } from '../../../src/core/preprocessing/transpose';
+import { fixtureJson, fixtureNpy } from '../../helpers/fixtures';
 import { referenceNpy, sharedBytes, sharedJson } from '../../helpers/shared';
 
 const MODEL = 'reference/models/Dataset001_TSAbdomenCT/nnUNetTrainer__nnUNetPlans__3d_fullres_tiny';
@@ -89,5 +97,60 @@ describe('the predictor around the network on niivue_CT_pitch (3d_fullres_tiny)'
     }
     // the same float16 logits; only torch's float32 softmax against this float64 one differs
     expect(maxDiff).toBeLessThan(5e-7);
+  });
+});
+
+interface ExportCase {
+  name: string;
+  target: Shape3;
+  axis: 0 | 1 | 2 | null;
+  transpose_forward: [number, number, number];
+  shape_before_cropping: Shape3;
+  bbox: [[number, number], [number, number], [number, number]];
+}
+
+describe('export fixtures: float16 ties, separate-z, transposes (scripts/fixtures/preprocessing.py)', () => {
+  for (const c of fixtureJson<ExportCase[]>('preprocessing/export.json')) {
+    it(c.name, () => {
+      const logits = fixtureNpy(`preprocessing/${c.name}_logits.npy`);
+      const ref = fixtureNpy(`preprocessing/${c.name}_seg.npy`);
+      const shape = logits.shape.slice(1) as Shape3;
+      const n = shape[0] * shape[1] * shape[2];
+      const channels = [0, 1, 2].map((k) => (logits.data as Float32Array).slice(k * n, (k + 1) * n));
+      const spec: ResampleSpec = {
+        inShape: shape,
+        outShape: c.target,
+        isSeg: false,
+        order: 1,
+        orderZ: 0,
+        axis: c.axis,
+      };
+      const bounds = channels.map((ch) => clipBounds(ch, spec));
+      const cropped = logitsToLabelsSlab(channels, spec, wholeSlab(spec), bounds);
+      const tf = c.transpose_forward;
+      const plans = { transposeForward: tf, transposeBackward: inversePermutation(tf) } as PreprocessingPlans;
+      const geometry = {
+        spacing: [1, 1, 1],
+        shape_before_cropping: c.shape_before_cropping,
+        bbox_used_for_cropping: c.bbox,
+        shape_after_cropping_and_before_resampling: c.target,
+      };
+      const r = uncropAndTransposeBack(cropped, geometry, plans);
+      expect(r.shape).toEqual(ref.shape);
+      let mismatches = 0;
+      for (let i = 0; i < ref.data.length; i++) if (r.labels[i] !== ref.data[i]) mismatches++;
+      expect(mismatches).toBe(0);
+    });
+  }
+
+  it('rounds to float16 as NumPy casts float64 (one rounding, ties to even)', () => {
+    expect(roundToHalf(1 + 2 ** -11)).toBe(1); // a tie: to even
+    expect(roundToHalf(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9);
+    expect(roundToHalf(1 + 2 ** -11 + 2 ** -40)).toBe(1 + 2 ** -10); // just above the tie (lost in float32)
+    expect(roundToHalf(65519)).toBe(65504);
+    expect(roundToHalf(65520)).toBe(Number.POSITIVE_INFINITY);
+    expect(roundToHalf(2 ** -25)).toBe(0);
+    expect(roundToHalf(3 * 2 ** -25)).toBe(2 ** -23);
+    expect(roundToHalf(-0.1)).toBe(-0.0999755859375);
   });
 });
