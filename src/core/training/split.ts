@@ -1,4 +1,4 @@
-import { RandomState } from '../preprocessing/random-state';
+import { permutation, RandomState } from '../preprocessing/random-state';
 
 export interface Split {
   train: string[];
@@ -21,7 +21,7 @@ export function nnunetSplit(ids: readonly string[], fold: number | 'all' = 0): S
   if (fold === 'all' || keys.length < 5) return { train: keys, val: keys, fold: 'all' };
   if (!Number.isInteger(fold) || fold < 0 || fold > 4)
     throw new Error(`fold must be 0–4 or 'all', got ${fold}`);
-  const order = new RandomState(12345).permutation(keys.length);
+  const order = permutation(new RandomState(12345), keys.length);
   const n = keys.length;
   let start = 0;
   for (let f = 0; f < fold; f++) start += Math.floor(n / 5) + (f < n % 5 ? 1 : 0);
