@@ -26,7 +26,10 @@ import { UNet } from '../src/core/engine/unet';
 import { networkSpecFromPlans } from '../src/core/model/architecture';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODEL = path.resolve(ROOT, '../shared/reference/models/Dataset001_TSAbdomenCT/nnUNetTrainer__nnUNetPlans__3d_fullres_tiny');
+const MODEL = path.resolve(
+  ROOT,
+  '../shared/reference/models/Dataset001_TSAbdomenCT/nnUNetTrainer__nnUNetPlans__3d_fullres_tiny',
+);
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
@@ -44,11 +47,17 @@ async function measure(be: Backend): Promise<{ first: number; ms: number[]; loss
   heInit(net, 1);
   const rng = new Rng(1);
   const vol = patch[0] * patch[1] * patch[2];
-  const x = be.tensor(Float32Array.from({ length: batch * vol }, () => rng.normal()), [batch, 1, ...patch]);
+  const x = be.tensor(
+    Float32Array.from({ length: batch * vol }, () => rng.normal()),
+    [batch, 1, ...patch],
+  );
   const labels = deepSupervisionScales(spec).map((s) => {
     const shape = patch.map((p, a) => Math.round(p * s[a]));
     const n = batch * shape[0] * shape[1] * shape[2];
-    return be.tensor(Float32Array.from({ length: n }, () => rng.int(spec.numClasses)), [batch, 1, ...shape]);
+    return be.tensor(
+      Float32Array.from({ length: n }, () => rng.int(spec.numClasses)),
+      [batch, 1, ...shape],
+    );
   });
   const weights = deepSupervisionWeights(spec.nStages);
   const times: number[] = [];
@@ -83,7 +92,8 @@ async function child(kind: string): Promise<void> {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !last.startsWith('{')) return { error: (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ') };
+  if (r.status !== 0 || !last.startsWith('{'))
+    return { error: (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' ') };
   return JSON.parse(last);
 }
 
@@ -93,10 +103,17 @@ async function main() {
   const common = ['--steps', String(steps), '--patch', patch.join(','), '--batch', String(batch)];
   const self = path.join(ROOT, 'bench/train-step.bench.ts');
   const swiftshader = '/usr/lib/chromium';
-  const gpuEnv = fs.existsSync(`${swiftshader}/vk_swiftshader_icd.json`) && !process.env.VK_ICD_FILENAMES
-    ? { ...process.env, LD_LIBRARY_PATH: swiftshader, VK_ICD_FILENAMES: `${swiftshader}/vk_swiftshader_icd.json` }
-    : process.env;
-  console.log(`training step, tiny nnU-Net (3d_fullres_tiny), patch ${patch.join('×')}, batch ${batch}, ${os.cpus().length} CPU cores`);
+  const gpuEnv =
+    fs.existsSync(`${swiftshader}/vk_swiftshader_icd.json`) && !process.env.VK_ICD_FILENAMES
+      ? {
+          ...process.env,
+          LD_LIBRARY_PATH: swiftshader,
+          VK_ICD_FILENAMES: `${swiftshader}/vk_swiftshader_icd.json`,
+        }
+      : process.env;
+  console.log(
+    `training step, tiny nnU-Net (3d_fullres_tiny), patch ${patch.join('×')}, batch ${batch}, ${os.cpus().length} CPU cores`,
+  );
   const results: Record<string, { device?: string; first?: number; ms?: number[]; error?: string }> = {
     webgpu: run(process.execPath, ['--import', 'tsx', self, '--child', 'webgpu', ...common], gpuEnv),
     cpu: run(process.execPath, ['--import', 'tsx', self, '--child', 'cpu', ...common]),

@@ -27,11 +27,15 @@ export function convForward(
   const [pd, ph, pw] = g.pad;
   const inVol = D * H * W;
   const outVol = Do * Ho * Wo;
+  const kvol = kd * kh * kw;
   const y = new Float32Array(N * Co * outVol);
-  const acc = new Float64Array(outVol);
+  // four output channels per pass: each input value loaded once feeds four accumulators
+  const acc = [0, 1, 2, 3].map(() => new Float64Array(outVol));
   for (let n = 0; n < N; n++) {
-    for (let co = 0; co < Co; co++) {
-      acc.fill(b ? b[co] : 0);
+    for (let co0 = 0; co0 < Co; co0 += 4) {
+      const cb = Math.min(4, Co - co0);
+      for (let j = 0; j < 4; j++) acc[j].fill(j < cb && b ? b[co0 + j] : 0);
+      const [a0, a1, a2, a3] = acc;
       for (let ci = 0; ci < Ci; ci++) {
         const xBase = (n * Ci + ci) * inVol;
         for (let a = 0; a < kd; a++) {
@@ -40,21 +44,33 @@ export function convForward(
             const [ohLo, ohHi] = validRange(Ho, H, sh, ph, c);
             for (let e = 0; e < kw; e++) {
               const [owLo, owHi] = validRange(Wo, W, sw, pw, e);
-              const wv = w[(((co * Ci + ci) * kd + a) * kh + c) * kw + e];
+              const k = (a * kh + c) * kw + e;
+              const wAt = (j: number) => (j < cb ? w[((co0 + j) * Ci + ci) * kvol + k] : 0);
+              const w0 = wAt(0);
+              const w1 = wAt(1);
+              const w2 = wAt(2);
+              const w3 = wAt(3);
               for (let od = odLo; od < odHi; od++) {
                 const id = od * sd - pd + a;
                 for (let oh = ohLo; oh < ohHi; oh++) {
                   const ih = oh * sh - ph + c;
                   const xRow = xBase + (id * H + ih) * W - pw + e;
                   const yRow = (od * Ho + oh) * Wo;
-                  for (let ow = owLo; ow < owHi; ow++) acc[yRow + ow] += wv * x[xRow + ow * sw];
+                  for (let ow = owLo; ow < owHi; ow++) {
+                    const xv = x[xRow + ow * sw];
+                    const o = yRow + ow;
+                    a0[o] += w0 * xv;
+                    a1[o] += w1 * xv;
+                    a2[o] += w2 * xv;
+                    a3[o] += w3 * xv;
+                  }
                 }
               }
             }
           }
         }
       }
-      y.set(acc, (n * Co + co) * outVol);
+      for (let j = 0; j < cb; j++) y.set(acc[j], (n * Co + co0 + j) * outVol);
     }
   }
   return y;
@@ -74,11 +90,15 @@ export function convGradInput(
   const [pd, ph, pw] = g.pad;
   const inVol = D * H * W;
   const outVol = Do * Ho * Wo;
+  const kvol = kd * kh * kw;
   const dx = new Float32Array(N * Ci * inVol);
-  const acc = new Float64Array(inVol);
+  // four input channels per pass: each output gradient loaded once feeds four accumulators
+  const acc = [0, 1, 2, 3].map(() => new Float64Array(inVol));
   for (let n = 0; n < N; n++) {
-    for (let ci = 0; ci < Ci; ci++) {
-      acc.fill(0);
+    for (let ci0 = 0; ci0 < Ci; ci0 += 4) {
+      const cb = Math.min(4, Ci - ci0);
+      for (const a of acc) a.fill(0);
+      const [a0, a1, a2, a3] = acc;
       for (let co = 0; co < Co; co++) {
         const yBase = (n * Co + co) * outVol;
         for (let a = 0; a < kd; a++) {
@@ -87,21 +107,33 @@ export function convGradInput(
             const [ohLo, ohHi] = validRange(Ho, H, sh, ph, c);
             for (let e = 0; e < kw; e++) {
               const [owLo, owHi] = validRange(Wo, W, sw, pw, e);
-              const wv = w[(((co * Ci + ci) * kd + a) * kh + c) * kw + e];
+              const k = (a * kh + c) * kw + e;
+              const wAt = (j: number) => (j < cb ? w[(co * Ci + ci0 + j) * kvol + k] : 0);
+              const w0 = wAt(0);
+              const w1 = wAt(1);
+              const w2 = wAt(2);
+              const w3 = wAt(3);
               for (let od = odLo; od < odHi; od++) {
                 const id = od * sd - pd + a;
                 for (let oh = ohLo; oh < ohHi; oh++) {
                   const ih = oh * sh - ph + c;
                   const xRow = (id * H + ih) * W - pw + e;
                   const yRow = yBase + (od * Ho + oh) * Wo;
-                  for (let ow = owLo; ow < owHi; ow++) acc[xRow + ow * sw] += wv * dy[yRow + ow];
+                  for (let ow = owLo; ow < owHi; ow++) {
+                    const gv = dy[yRow + ow];
+                    const o = xRow + ow * sw;
+                    a0[o] += w0 * gv;
+                    a1[o] += w1 * gv;
+                    a2[o] += w2 * gv;
+                    a3[o] += w3 * gv;
+                  }
                 }
               }
             }
           }
         }
       }
-      dx.set(acc, (n * Ci + ci) * inVol);
+      for (let j = 0; j < cb; j++) dx.set(acc[j], (n * Ci + ci0 + j) * inVol);
     }
   }
   return dx;
@@ -123,8 +155,9 @@ export function convGradWeight(
   const [pd, ph, pw] = g.pad;
   const inVol = D * H * W;
   const outVol = Do * Ho * Wo;
-  for (let co = 0; co < Co; co++) {
-    if (db) {
+  const kvol = kd * kh * kw;
+  if (db)
+    for (let co = 0; co < Co; co++) {
       let s = 0;
       for (let n = 0; n < N; n++) {
         const base = (n * Co + co) * outVol;
@@ -132,6 +165,12 @@ export function convGradWeight(
       }
       db[co] = s;
     }
+  // four output channels per pass: each input value loaded once feeds four dot products
+  for (let co0 = 0; co0 < Co; co0 += 4) {
+    const cb = Math.min(4, Co - co0);
+    const y1 = cb > 1 ? outVol : 0;
+    const y2 = cb > 2 ? 2 * outVol : 0;
+    const y3 = cb > 3 ? 3 * outVol : 0;
     for (let ci = 0; ci < Ci; ci++) {
       for (let a = 0; a < kd; a++) {
         const [odLo, odHi] = validRange(Do, D, sd, pd, a);
@@ -139,21 +178,33 @@ export function convGradWeight(
           const [ohLo, ohHi] = validRange(Ho, H, sh, ph, c);
           for (let e = 0; e < kw; e++) {
             const [owLo, owHi] = validRange(Wo, W, sw, pw, e);
-            let s = 0;
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
             for (let n = 0; n < N; n++) {
               const xBase = (n * Ci + ci) * inVol;
-              const yBase = (n * Co + co) * outVol;
+              const yBase = (n * Co + co0) * outVol;
               for (let od = odLo; od < odHi; od++) {
                 const id = od * sd - pd + a;
                 for (let oh = ohLo; oh < ohHi; oh++) {
                   const ih = oh * sh - ph + c;
                   const xRow = xBase + (id * H + ih) * W - pw + e;
                   const yRow = yBase + (od * Ho + oh) * Wo;
-                  for (let ow = owLo; ow < owHi; ow++) s += dy[yRow + ow] * x[xRow + ow * sw];
+                  for (let ow = owLo; ow < owHi; ow++) {
+                    const xv = x[xRow + ow * sw];
+                    const o = yRow + ow;
+                    s0 += dy[o] * xv;
+                    s1 += dy[o + y1] * xv;
+                    s2 += dy[o + y2] * xv;
+                    s3 += dy[o + y3] * xv;
+                  }
                 }
               }
             }
-            dw[(((co * Ci + ci) * kd + a) * kh + c) * kw + e] = s;
+            const k = (a * kh + c) * kw + e;
+            const sums = [s0, s1, s2, s3];
+            for (let j = 0; j < cb; j++) dw[((co0 + j) * Ci + ci) * kvol + k] = sums[j];
           }
         }
       }

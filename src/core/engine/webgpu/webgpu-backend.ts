@@ -12,6 +12,13 @@ import {
   gradWeightChunks,
 } from './kernels/conv';
 import {
+  convGradWeightTiledWgsl,
+  convTiledWgsl,
+  flipTransposeWgsl,
+  tiledConvFits,
+  tiledGradWeightChunks,
+} from './kernels/conv-tiled';
+import {
   convTransposeForwardWgsl,
   convTransposeGradInputWgsl,
   convTransposeGradWeightWgsl,
@@ -45,6 +52,8 @@ export class WebGpuBackend implements Backend {
   private nextId = 1;
   private hyper: GpuTensor | null = null;
   private hyperKey = '';
+  /** Use the workgroup-memory conv kernels where they fit (false: the direct ones, for comparison). */
+  tiled = true;
 
   constructor(readonly ctx: GpuContext) {
     this.runner = new Runner(ctx.device);
@@ -127,15 +136,40 @@ export class WebGpuBackend implements Backend {
     const ys = convOutputShape(x.shape, w.shape[0], g);
     const y = this.alloc(ys);
     const bufs = b ? [this.b(x), this.b(w), this.b(b), y.buffer!] : [this.b(x), this.b(w), y.buffer!];
-    this.runner.run(convForwardWgsl(x.shape, ys, g, !!b), bufs);
+    const tiled = this.tiled && tiledConvFits(x.shape, ys, g);
+    this.runner.run(tiled ? convTiledWgsl(x.shape, ys, g, !!b) : convForwardWgsl(x.shape, ys, g, !!b), bufs);
     return y;
   }
   convGradInput(dy: Tensor, w: Tensor, xShape: Shape, g: ConvGeometry): Tensor {
+    if (this.tiled && g.stride.every((s) => s === 1)) {
+      // stride 1: the input gradient is a convolution of dy with the flipped, transposed kernel
+      const [co, ci] = [w.shape[0], w.shape[1]];
+      const kvol = g.kernel[0] * g.kernel[1] * g.kernel[2];
+      const g2: ConvGeometry = {
+        kernel: g.kernel,
+        stride: g.stride,
+        pad: [0, 1, 2].map((a) => g.kernel[a] - 1 - g.pad[a]) as [number, number, number],
+      };
+      if (tiledConvFits(dy.shape, xShape, g2)) {
+        const wt = this.alloc([ci, co, ...g.kernel]);
+        this.runner.run(flipTransposeWgsl(co, ci, kvol), [this.b(w), wt.buffer!]);
+        const dx = this.alloc(xShape);
+        this.runner.run(convTiledWgsl(dy.shape, xShape, g2, false), [this.b(dy), wt.buffer!, dx.buffer!]);
+        this.release(wt);
+        return dx;
+      }
+    }
     const dx = this.alloc(xShape);
     this.runner.run(convGradInputWgsl(xShape, dy.shape, g), [this.b(dy), this.b(w), dx.buffer!]);
     return dx;
   }
   convGradWeight(x: Tensor, dy: Tensor, g: ConvGeometry, dw: Tensor, db: Tensor | null): void {
+    if (this.tiled && tiledConvFits(x.shape, dy.shape, g)) {
+      const chunks = tiledGradWeightChunks(x.shape, dy.shape, g);
+      this.splitK(convGradWeightTiledWgsl(x.shape, dy.shape, g, chunks), [this.b(x), this.b(dy)], dw, chunks);
+      if (db) this.channelSum(dy, db);
+      return;
+    }
     const kvol = g.kernel[0] * g.kernel[1] * g.kernel[2];
     const [ci, co] = [x.shape[1], dy.shape[1]];
     const pairs = ci * (co / gradWeightBlock(co, kvol));
