@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { engineCheckCommand } from './engine-check';
 import { exportOnnxCommand } from './export-onnx';
+import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
 import { modelInfoCommand } from './model-info';
 import { planCommand } from './plan';
@@ -16,4 +18,6 @@ export const commands: Command[] = [
   modelInfoCommand,
   exportOnnxCommand,
   predictCommand,
+  finetuneCommand,
+  engineCheckCommand,
 ];

@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { Backend } from '../core/engine/backend';
+import { CpuBackend } from '../core/engine/cpu/cpu-backend';
+import { openGpu } from '../core/engine/webgpu/gpu-device';
+import { WebGpuBackend } from '../core/engine/webgpu/webgpu-backend';
+import { TesseraError } from '../core/errors';
+
+/** Chromium's SwiftShader Vulkan driver: a software GPU that Dawn (npm `webgpu`) can use in Node. */
+const SWIFTSHADER_DIR = process.env.TESSERA_VULKAN_DIR ?? '/usr/lib/chromium';
+const ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;
+const REEXEC_FLAG = 'TESSERA_WEBGPU_REEXEC';
+
+/**
+ * A WebGPU backend in Node through the `webgpu` package (Dawn). Without a Vulkan driver on the library
+ * path, and with Chromium's SwiftShader present, the command is re-run once in a child process with
+ * LD_LIBRARY_PATH/VK_ICD_FILENAMES set (the dynamic linker reads them only at start): `reexec` is then
+ * the child's exit status and the caller should return it.
+ */
+export async function openNodeWebGpu(): Promise<{ backend: WebGpuBackend } | { reexec: number }> {
+  let mod: { create(o: string[]): GPU; globals: object };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch {
+    throw new TesseraError(
+      'unsupported-format',
+      'WebGPU',
+      "in Node it needs the 'webgpu' package (npm i webgpu)",
+    );
+  }
+  Object.assign(globalThis, mod.globals);
+  try {
+    return { backend: new WebGpuBackend(await openGpu(mod.create([]))) };
+  } catch (e) {
+    if (process.env[REEXEC_FLAG] || !fs.existsSync(ICD)) throw e;
+    const ld = process.env.LD_LIBRARY_PATH;
+    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        [REEXEC_FLAG]: '1',
+        LD_LIBRARY_PATH: ld ? `${SWIFTSHADER_DIR}:${ld}` : SWIFTSHADER_DIR,
+        VK_ICD_FILENAMES: ICD,
+      },
+    });
+    return { reexec: r.status ?? 2 };
+  }
+}
+
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+
+export function parseBackendChoice(v: string | undefined, command: string): BackendChoice {
+  const c = v ?? 'auto';
+  if (c !== 'auto' && c !== 'webgpu' && c !== 'cpu')
+    throw new TesseraError(
+      'bad-argument',
+      `tessera ${command}`,
+      `--backend must be auto, webgpu or cpu (got ${c})`,
+    );
+  return c;
+}
+
+/**
+ * The engine backend for a CLI command. auto: WebGPU when an adapter opens, else the CPU twin (with a
+ * note on stderr).
+ */
+export async function openBackend(
+  choice: BackendChoice,
+  note: (s: string) => void,
+): Promise<{ backend: Backend } | { reexec: number }> {
+  if (choice === 'cpu') return { backend: new CpuBackend() };
+  try {
+    return await openNodeWebGpu();
+  } catch (e) {
+    if (choice === 'webgpu') throw e;
+    note(`WebGPU unavailable (${(e as Error).message}); using the CPU backend\n`);
+    return { backend: new CpuBackend() };
+  }
+}

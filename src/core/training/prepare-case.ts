@@ -1,0 +1,34 @@
+import { TesseraError } from '../errors';
+import type { Volume } from '../io/volume';
+import { frameCount, zyxShape, zyxSpacing } from '../io/volume';
+import type { LabelDict } from '../preprocessing/class-locations';
+import type { PreprocessingPlans } from '../preprocessing/plans-view';
+import { preprocessCase } from '../preprocessing/preprocess-case';
+import type { TrainingCase } from './training-case';
+
+/**
+ * One raw training case (image channels + label map) through nnU-Net's preprocessing for the model's
+ * plans (transpose, crop to nonzero, normalisation with the plans' intensity properties, resampling to
+ * the configuration's spacing, class locations), ready for the patch sampler.
+ */
+export function prepareTrainingCase(
+  id: string,
+  images: Volume[],
+  label: Volume,
+  plans: PreprocessingPlans,
+  labels: LabelDict,
+): TrainingCase {
+  const ref = images[0];
+  const shape = zyxShape(ref);
+  for (const v of [...images.slice(1), label]) {
+    const s = zyxShape(v);
+    if (frameCount(v) !== 1 || s.some((x, i) => x !== shape[i]))
+      throw new TesseraError('grid-mismatch', v.name, `does not match ${ref.name} (${shape.join('×')})`);
+  }
+  const p = preprocessCase(
+    { channels: images.map((v) => v.data), shape, spacing: zyxSpacing(ref), label: label.data, name: id },
+    plans,
+    { labels },
+  );
+  return { id, data: p.data, seg: p.seg, shape: p.shape, classLocations: p.classLocations ?? {} };
+}
