@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
+import { defaultFolds } from '../../core/inference/model-networks';
 import { zyxShape, zyxSpacing } from '../../core/io/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import { loadDemoScan } from '../actions/load-volumes';
@@ -94,7 +95,7 @@ export function SegmentPanel() {
   const nnunet =
     model?.details && 'configuration' in model.details ? (model.details as NnunetModelInfo) : null;
   const running = jobs.some((j) => j.id.startsWith('segment'));
-  const usedFolds = folds.length ? folds : (model?.summary?.folds ?? []);
+  const usedFolds = folds.length ? folds : defaultFolds(model?.summary?.folds ?? []);
   const estimate = useMemo(() => {
     if (!scan || !nnunet?.spacing) return null;
     try {

@@ -26,6 +26,12 @@ export interface NetworkOptions {
   threads?: number;
 }
 
+/** nnU-Net's fold auto-detection: the numbered folds; fold_all only when it is the only one. */
+export function defaultFolds(available: readonly string[]): string[] {
+  const numbered = available.filter((f) => f !== 'all');
+  return numbered.length ? numbered : [...available];
+}
+
 /**
  * Sessions for a model bundle: an nnU-Net results folder is exported fold by fold to ONNX (the network is
  * built from plans.json and the checkpoint's weights, in the worker or CLI process — no Python); a
@@ -55,9 +61,7 @@ export async function createModelNetworks(
     }
     const model = bundle.model;
     const available = [...model.checkpoints.keys()];
-    // Default as nnU-Net's fold auto-detection: the numbered folds, fold_all only when it is the only one.
-    const numbered = available.filter((f) => f !== 'all');
-    const folds = o.folds?.length ? o.folds : numbered.length ? numbered : available;
+    const folds = o.folds?.length ? o.folds : defaultFolds(available);
     for (const f of folds) {
       if (!model.checkpoints.has(f)) {
         throw new TesseraError(
