@@ -48,12 +48,22 @@ interface Run {
 
 const RUNS: Run[] = [
   {
+    name: 'ct3d-raw',
+    what: 'the same without --postprocessing: nnUNetv2_predict leaves the cross-validation postprocessing.json alone',
+    dir: 'ct3d_folds',
+    expected: 'expected',
+    ids: ['synthct_100'],
+    evaluations: [8 * 8 * 3],
+    folds: ['0', '1', '2'],
+  },
+  {
     name: 'ct3d',
     what: '3-D CT, folds 0-2, TTA (0,1,2), resampled, flipped affine, postprocessing.json applied',
     dir: 'ct3d_folds',
     expected: 'expected',
     ids: ['synthct_100'],
     postprocessed: true,
+    args: ['--postprocessing'],
     evaluations: [8 * 8 * 3],
     folds: ['0', '1', '2'],
   },
