@@ -1,10 +1,6 @@
 import { roundHalf } from '../io/float16';
+import { roundHalfEven } from '../planning/numpy-compat';
 
-/** numpy's round: half to even. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * Tile start positions per axis, as nnU-Net's `compute_steps_for_sliding_window`: the number of steps is

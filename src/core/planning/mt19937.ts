@@ -69,13 +69,7 @@ export class RandomState {
       return;
     }
     if (rng > 0xffffffff) throw new RangeError('randint range above 2**32 is not supported');
-    let mask = rng;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    mask >>>= 0;
+    const mask = coveringMask(rng);
     // the generator inlined: this loop runs 10^8 times per channel for a fingerprint
     const mt = this.mt;
     let pos = this.pos;
@@ -117,4 +111,15 @@ function twist(mt: Int32Array): void {
 export interface RandomStateSnapshot {
   key: Uint32Array;
   pos: number;
+}
+
+/** The smallest all-ones bit mask covering `max` (< 2^32): NumPy's masked rejection sampling uses it. */
+export function coveringMask(max: number): number {
+  let mask = max;
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  return mask >>> 0;
 }

@@ -1,4 +1,4 @@
-import { RandomState } from '../planning/mt19937';
+import { coveringMask, RandomState } from '../planning/mt19937';
 
 /**
  * numpy.random.RandomState's permutation and choice(n, k, replace=False) on top of the planning stage's
@@ -10,13 +10,7 @@ export { RandomState };
 /** numpy's random_interval: uniform in [0, max] by masking and rejecting (max < 2^32). */
 export function randomInterval(rs: RandomState, max: number): number {
   if (max === 0) return 0;
-  let mask = max;
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  mask >>>= 0;
+  const mask = coveringMask(max);
   let v: number;
   do v = (rs.nextUint32() & mask) >>> 0;
   while (v > max);
