@@ -1,7 +1,6 @@
 import { roundHalf } from '../io/float16';
 import { roundHalfEven } from '../planning/numpy-compat';
 
-
 /**
  * Tile start positions per axis, as nnU-Net's `compute_steps_for_sliding_window`: the number of steps is
  * ceil((size - tile) / (tile * step)) + 1, spread evenly over [0, size - tile] and rounded (half to even).
