@@ -5,31 +5,37 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Gunzip through the platform's DecompressionStream (native zlib in browsers and Node): it checks the
- * CRC, so a corrupt file is an error, never silently wrong voxels. The output is sized once from the
- * ISIZE trailer and filled chunk by chunk, so a large CT is not held twice.
+ * Inflate through the platform's DecompressionStream (native zlib in browsers and Node): gzip checks the
+ * CRC, so a corrupt file is an error, never silently wrong voxels. The output is sized once from
+ * `sizeHint` and filled chunk by chunk, so a large volume is not held twice; with `exact` the stream must
+ * produce exactly that many bytes (zip entries declare their size).
  */
-export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
-  if (bytes.length < 18)
-    throw new TesseraError('gzip-truncated', file, 'the gzip stream is truncated (file too short)');
-  const isize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
-    bytes.length - 4,
-    true,
-  );
-  const ds = new DecompressionStream('gzip');
+async function inflate(
+  bytes: Uint8Array,
+  format: 'gzip' | 'deflate-raw',
+  sizeHint: number,
+  file: string,
+  exact = false,
+): Promise<Uint8Array> {
+  const ds = new DecompressionStream(format);
   const writer = ds.writable.getWriter();
   // Errors surface on the reader; the writer's own promises must not go unhandled.
   writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {});
   writer.close().catch(() => {});
   const reader = ds.readable.getReader();
-  // ISIZE is the size mod 2^32 and garbage when truncated: trust it only as a first guess.
-  let out = new Uint8Array(Math.min(Math.max(isize, 1024), 2 ** 31 - 1));
+  let out = new Uint8Array(Math.min(Math.max(sizeHint, exact ? 0 : 1024), 2 ** 31 - 1));
   let used = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (used + value.length > out.length) {
+        if (exact)
+          throw new TesseraError(
+            'gzip-corrupt',
+            file,
+            'the compressed data holds more than its declared size',
+          );
         const grown = new Uint8Array(Math.min(2 ** 31 - 1, Math.max(out.length * 2, used + value.length)));
         if (grown.length < used + value.length) {
           throw new TesseraError(
@@ -51,12 +57,30 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
       throw new TesseraError(
         'gzip-truncated',
         file,
-        'the gzip stream is truncated: the file was cut short (incomplete download or copy?)',
+        'the compressed data is truncated: the file was cut short (incomplete download or copy?)',
       );
     }
-    throw new TesseraError('gzip-corrupt', file, `the gzip stream is corrupt (${msg})`);
+    throw new TesseraError('gzip-corrupt', file, `the compressed data is corrupt (${msg})`);
   }
+  if (exact && used !== sizeHint)
+    throw new TesseraError('truncated-data', file, 'the deflated data is shorter than its declared size');
   return used === out.length ? out : out.slice(0, used);
+}
+
+/** Gunzip a whole file (ISIZE, the size mod 2^32 and garbage when truncated, only sizes the first guess). */
+export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+  if (bytes.length < 18)
+    throw new TesseraError('gzip-truncated', file, 'the gzip stream is truncated (file too short)');
+  const isize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+    bytes.length - 4,
+    true,
+  );
+  return inflate(bytes, 'gzip', isize, file);
+}
+
+/** A raw deflate stream of a known size (a zip entry). */
+export function inflateRaw(bytes: Uint8Array, size: number, file: string): Promise<Uint8Array> {
+  return inflate(bytes, 'deflate-raw', size, file, true);
 }
 
 /** Gzip through the platform's CompressionStream (native zlib, default level). */

@@ -2,6 +2,7 @@ import { TesseraError } from '../errors';
 import type { ByteSource } from './byte-source';
 import { subSource } from './byte-source';
 import { crc32 } from './crc32';
+import { inflateRaw } from './gzip';
 
 /**
  * Zip archives read through the central directory, entry by entry (random access): torch checkpoints
@@ -135,29 +136,6 @@ async function dataOffset(zip: ZipArchive, entry: ZipEntry): Promise<number> {
       `entry ${entry.name} is cut off (truncated archive)`,
     );
   return start;
-}
-
-async function inflateRaw(data: Uint8Array, size: number, file: string): Promise<Uint8Array> {
-  const ds = new DecompressionStream('deflate-raw');
-  const writer = ds.writable.getWriter();
-  writer.write(data as Uint8Array<ArrayBuffer>).catch(() => {});
-  writer.close().catch(() => {});
-  const out = new Uint8Array(size);
-  let used = 0;
-  const reader = ds.readable.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (used + value.length > size) throw new Error('more data than the declared size');
-      out.set(value, used);
-      used += value.length;
-    }
-  } catch (e) {
-    throw new TesseraError('gzip-corrupt', file, `deflated data is corrupt (${(e as Error).message})`);
-  }
-  if (used !== size) throw new TesseraError('truncated-data', file, 'deflated data is truncated');
-  return out;
 }
 
 export function zipEntry(zip: ZipArchive, name: string): ZipEntry {
