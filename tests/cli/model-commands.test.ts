@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/core/io/npy';
 import { modelFixtures } from '../core/model/fixtures';
-import { maxAbsDiff, runWasm } from '../core/model/ort-helpers';
 import { runCli } from '../helpers/cli';
+import { maxAbsDiff, runWasm } from '../helpers/ort';
 import { REFERENCE } from '../helpers/shared';
 
 const TINY = path.join(

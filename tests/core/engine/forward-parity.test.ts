@@ -13,8 +13,8 @@ import type { NetworkSpec } from '../../../src/core/model/architecture';
 import { networkSpecFromPlans } from '../../../src/core/model/architecture';
 import { loadNetworkWeights, readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
 import { emitOnnx } from '../../../src/core/model/onnx/emit-network';
+import { runWasm } from '../../helpers/ort';
 import { REFERENCE, referenceNpy } from '../../helpers/shared';
-import { runWasm } from '../model/ort-helpers';
 import { maxAbsDiff, randn } from './helpers';
 
 const TINY = path.join(

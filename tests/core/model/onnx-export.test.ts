@@ -7,9 +7,9 @@ import { exportCheckpointToOnnx } from '../../../src/core/model/export-onnx';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import { type NnunetCheckpoint, readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
 import { chooseVariant } from '../../../src/core/model/onnx/variant';
+import { argmaxAgreement, maxAbsDiff, runWasm } from '../../helpers/ort';
 import { REFERENCE, referenceNpy } from '../../helpers/shared';
 import { modelFixtures, readJson } from './fixtures';
-import { argmaxAgreement, maxAbsDiff, runWasm } from './ort-helpers';
 
 const TINY = path.join(
   REFERENCE,
