@@ -7,6 +7,7 @@ import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describeError, TesseraError } from '../src/core/errors';
+import { type GpuOutput, gpuAccumulatorFactory } from '../src/core/inference/gpu-tile-accumulator';
 import { createModelNetworks, type ModelNetworks } from '../src/core/inference/model-networks';
 import type { Backend, OrtLike } from '../src/core/inference/onnx-network';
 import { type PostprocessingStep, parsePostprocessing } from '../src/core/inference/postprocessing';
@@ -99,6 +100,8 @@ async function load(req: SegmentRequest, backend: Backend, features: string[]): 
     backend,
     folds: req.folds,
     precision: backend === 'webgpu' ? chooseVariant(features) : 'fp32',
+    // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
+    outputOnGpu: backend === 'webgpu',
   });
   let postprocessing: PostprocessingStep[] | undefined;
   if (bundle.kind === 'nnunet') {
@@ -129,22 +132,39 @@ async function run(
         v.name,
         `the model needs ${channels} channels; the page segments single-channel scans (use the CLI for multi-channel cases)`,
       );
-    const r = await predictCase(
-      { channels: [v.data], shape: zyxShape(v), spacing: zyxSpacing(v), name: v.name },
-      bundle.model.folder.plans,
-      bundle.model.configuration,
-      bundle.model.folder.datasetJson,
-      nets.networks.map((n) => n.run),
-      bundle.model.spec.patchSize,
-      {
-        tileStepSize: req.tileStepSize,
-        mirrorAxes: req.tta ? nets.mirrorAxes : [],
-        postprocessing,
-        resampleChannel: resampleChannel(ctx.signal),
-        signal: ctx.signal,
-        onProgress: ctx.progress,
-      },
-    );
+    const input = { channels: [v.data], shape: zyxShape(v), spacing: zyxSpacing(v), name: v.name };
+    const { plans, datasetJson } = bundle.model.folder;
+    const options = {
+      tileStepSize: req.tileStepSize,
+      mirrorAxes: req.tta ? nets.mirrorAxes : [],
+      postprocessing,
+      resampleChannel: resampleChannel(ctx.signal),
+      signal: ctx.signal,
+      onProgress: ctx.progress,
+    };
+    const r =
+      backend === 'webgpu'
+        ? await predictCase<GpuOutput>(
+            input,
+            plans,
+            bundle.model.configuration,
+            datasetJson,
+            nets.networks.map((n) => n.runOnGpu),
+            bundle.model.spec.patchSize,
+            {
+              ...options,
+              accumulator: gpuAccumulatorFactory(await ort.env.webgpu.device),
+            },
+          )
+        : await predictCase(
+            input,
+            plans,
+            bundle.model.configuration,
+            datasetJson,
+            nets.networks.map((n) => n.run),
+            bundle.model.spec.patchSize,
+            options,
+          );
     return { labels: r.labels, tiles: r.tiles, timings: r.timings };
   }
   return predictWithCard(v, bundle.bundle.card, nets.networks[0].run, {

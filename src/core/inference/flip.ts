@@ -6,7 +6,7 @@ export function flipAxes(
   src: Float32Array,
   shape: readonly number[],
   axes: readonly number[],
-  out = new Float32Array(src.length),
+  out: Float32Array = new Float32Array(src.length),
 ): Float32Array {
   if (axes.length === 0) {
     out.set(src);

@@ -24,6 +24,8 @@ export interface NetworkOptions {
   /** prove that every node runs on WebGPU (session creation fails otherwise) */
   strictWebGPU?: boolean;
   threads?: number;
+  /** WebGPU: leave the logits on the GPU (see gpu-tile-accumulator.ts) */
+  outputOnGpu?: boolean;
 }
 
 /** nnU-Net's fold auto-detection: the numbered folds; fold_all only when it is the only one. */
@@ -55,6 +57,7 @@ export async function createModelNetworks(
           strictWebGPU: o.strictWebGPU,
           name: bundle.bundle.modelPath,
           threads: o.threads,
+          outputOnGpu: o.outputOnGpu,
         }),
       );
       return { networks, folds: [], mirrorAxes: [], backend: o.backend, precision: 'fp32', release };
@@ -82,6 +85,7 @@ export async function createModelNetworks(
           strictWebGPU: o.strictWebGPU,
           name: ckpt.file,
           threads: o.threads,
+          outputOnGpu: o.outputOnGpu,
         }),
       );
     }

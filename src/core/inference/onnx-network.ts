@@ -1,5 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describeError, TesseraError } from '../errors';
+import type { GpuOutput } from './gpu-tile-accumulator';
 import type { NetworkFn } from './predict-sliding-window';
 
 /**
@@ -18,7 +19,10 @@ export interface OrtLike {
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
 export interface OnnxNetwork {
+  /** logits read back to the CPU */
   run: NetworkFn;
+  /** logits left in a GPU buffer (WebGPU sessions made with `outputOnGpu`) */
+  runOnGpu: NetworkFn<GpuOutput>;
   backend: Backend;
   inputName: string;
   outputName: string;
@@ -33,7 +37,7 @@ export async function createOnnxNetwork(
   ort: OrtLike,
   model: Uint8Array,
   backend: Backend,
-  options: { strictWebGPU?: boolean; name?: string; threads?: number } = {},
+  options: { strictWebGPU?: boolean; name?: string; threads?: number; outputOnGpu?: boolean } = {},
 ): Promise<OnnxNetwork> {
   const name = options.name ?? 'model.onnx';
   let session: InferenceSession;
@@ -46,6 +50,8 @@ export async function createOnnxNetwork(
     if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
     if (options.strictWebGPU && backend === 'webgpu')
       sessionOptions.extra = { session: { disable_cpu_ep_fallback: '1' } };
+    // the logits stay in a GPU buffer for the GPU tile accumulator; run() still reads them back
+    if (options.outputOnGpu && backend === 'webgpu') sessionOptions.preferredOutputLocation = 'gpu-buffer';
     session = await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {
     throw new TesseraError('bad-model', name, `could not be loaded on ${backend} (${describeError(e)})`);
@@ -62,6 +68,13 @@ export async function createOnnxNetwork(
       const data = (await out.getData()) as Float32Array;
       out.dispose();
       return data;
+    },
+    async runOnGpu(tile, shape) {
+      const result = await session.run({ [inputName]: new ort.Tensor('float32', tile, shape) });
+      const out = result[outputName];
+      if (out.location !== 'gpu-buffer')
+        throw new Error('the session was not made with outputOnGpu on WebGPU');
+      return out as unknown as GpuOutput;
     },
     release: () => session.release(),
   };

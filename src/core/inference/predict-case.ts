@@ -19,7 +19,7 @@ import {
 import { dataSlab } from '../preprocessing/resample-data';
 import type { ResampleSpec } from '../preprocessing/resample-plan';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
-import { type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
+import { type AccumulatorFactory, type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';
 
 export interface PredictCaseOptions {
@@ -60,14 +60,14 @@ export interface CasePrediction {
  * resampled and turned into labels as soon as its input rows are there, so K × volume logits are never
  * held at once. (Probabilities, when asked for, are K × volume by definition.)
  */
-export async function predictCase(
+export async function predictCase<T = Float32Array>(
   input: CaseInput,
   plansJson: unknown,
   configuration: string,
   datasetJson: unknown,
-  folds: NetworkFn[],
+  folds: NetworkFn<T>[],
   patchSize: number[],
-  options: PredictCaseOptions = {},
+  options: PredictCaseOptions & { accumulator?: AccumulatorFactory<T> } = {},
 ): Promise<CasePrediction> {
   const t0 = performance.now();
   const report = (stage: string, done: number, total: number) => options.onProgress?.({ stage, done, total });
@@ -96,7 +96,7 @@ export async function predictCase(
   const exporter = streaming ? new StreamingExport(K, logitShape, pre.properties, spec, exportOptions) : null;
   const planeN = logitShape[1] * logitShape[2];
 
-  await streamSlidingWindow(
+  await streamSlidingWindow<T>(
     pre.data,
     [pre.data.length, ...logitShape],
     folds,
@@ -105,6 +105,7 @@ export async function predictCase(
       numClasses: K,
       tileStepSize: options.tileStepSize ?? 0.5,
       mirrorAxes: options.mirrorAxes ?? [],
+      accumulator: options.accumulator,
       signal: options.signal,
       onProgress: (done, total) => {
         tiles = total;

@@ -3,9 +3,15 @@ import { roundHalf } from '../io/float16';
 import { throwIfCancelled } from '../parallel/rpc';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';
+import {
+  CpuTileAccumulator,
+  type SliceSums,
+  type TileAccumulator,
+  type TileGeometry,
+} from './tile-accumulator';
 
-/** One network evaluation: input [1, C, ...patch] → logits [1, K, ...patch], C order. */
-export type NetworkFn = (tile: Float32Array, shape: number[]) => Promise<Float32Array>;
+/** One network evaluation: input [1, C, ...patch] → logits [1, K, ...patch], C order (on the CPU, or a GPU handle). */
+export type NetworkFn<T = Float32Array> = (tile: Float32Array, shape: number[]) => Promise<T>;
 
 export interface SlidingWindowOptions {
   /** (z, y, x) for 3-D networks, (y, x) for 2-D networks run slice by slice on a 3-D image */
@@ -19,6 +25,9 @@ export interface SlidingWindowOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
+
+/** Where the tile arithmetic runs: the CPU by default; a GPU accumulator keeps the outputs on the GPU. */
+export type AccumulatorFactory<T> = (geometry: TileGeometry) => TileAccumulator<T>;
 
 export interface LogitSlice {
   /** z index in the unpadded image */
@@ -38,11 +47,11 @@ export interface LogitSlice {
  * touch it, then freed — so memory holds only a slab of (patch depth + one step) slices × K, never the
  * whole K × volume. `predictSlidingWindow` below collects the slices when the caller wants them all.
  */
-export async function streamSlidingWindow(
+export async function streamSlidingWindow<T = Float32Array>(
   data: Float32Array | Float32Array[],
   shape: readonly number[],
-  folds: NetworkFn[],
-  options: SlidingWindowOptions,
+  folds: NetworkFn<T>[],
+  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T> },
   onSlice: (slice: LogitSlice) => void | Promise<void>,
 ): Promise<void> {
   const [C, Z, Y, X] = shape;
@@ -57,7 +66,7 @@ export async function streamSlidingWindow(
   if (folds.length === 0) throw new TesseraError('bad-model', 'model', 'no folds to predict with');
   const K = options.numClasses;
   const is2d = options.patchSize.length === 2;
-  const patch = is2d ? [1, ...options.patchSize] : options.patchSize;
+  const patch = (is2d ? [1, ...options.patchSize] : options.patchSize) as [number, number, number];
   const spatial = [Z, Y, X];
   // Zero-pad to at least the patch, split as nnU-Net's pad_nd_image does (below: diff // 2).
   const padded = spatial.map((s, d) => Math.max(s, patch[d]));
@@ -70,113 +79,78 @@ export async function streamSlidingWindow(
     : computeSteps(padded, patch, options.tileStepSize ?? 0.5);
   const useGaussian = options.useGaussian ?? true;
   const gaussian = useGaussian ? computeGaussian(options.patchSize) : null;
-  const mirror = options.mirrorAxes ?? [];
-  const combos = mirrorCombinations(mirror);
+  const combos = mirrorCombinations(options.mirrorAxes ?? []);
   const tilesPerFold = steps[0].length * steps[1].length * steps[2].length;
   const total = tilesPerFold * (1 + combos.length) * folds.length;
   let done = 0;
 
   const [Pz, Py, Px] = patch;
-  const planeP = Py * Px;
-  const tileVox = Pz * planeP;
+  const tileVox = Pz * Py * Px;
   const netShape = is2d ? [1, C, Py, Px] : [1, C, Pz, Py, Px];
   const outShape = is2d ? [1, K, Py, Px] : [1, K, Pz, Py, Px];
-  const flipAxesOf = (axes: number[]) => axes.map((a) => a + 2);
-  const plane = padded[1] * padded[2];
-
-  // Per padded z: per-fold K×plane accumulators and one weight plane; created on first touch.
-  const acc = new Map<number, { logits: Float32Array[]; weight: Float32Array }>();
-  const slab = (z: number) => {
-    let s = acc.get(z);
-    if (!s) {
-      s = { logits: folds.map(() => new Float32Array(K * plane)), weight: new Float32Array(plane) };
-      acc.set(z, s);
-    }
-    return s;
-  };
+  const geometry: TileGeometry = { K, patch, padded, folds: folds.length, gaussian, outShape };
+  const acc = (
+    options.accumulator ?? ((g: TileGeometry) => new CpuTileAccumulator(g) as unknown as TileAccumulator<T>)
+  )(geometry);
 
   const tile = new Float32Array(C * tileVox);
   const flipped = new Float32Array(C * tileVox);
-  const back = new Float32Array(K * tileVox);
   let nextFinal = 0; // padded z below which everything has been emitted
 
   const emitUpTo = async (zEnd: number) => {
     for (; nextFinal < zEnd; nextFinal++) {
-      const s = acc.get(nextFinal);
-      acc.delete(nextFinal);
+      const sums = await acc.takeSlice(nextFinal);
       const zOrig = nextFinal - padBelow[0];
-      if (zOrig < 0 || zOrig >= Z || !s) continue;
-      await onSlice({ z: zOrig, logits: finalizeSlice(s, K, padded, padBelow, Y, X) });
+      if (zOrig < 0 || zOrig >= Z || !sums) continue;
+      await onSlice({ z: zOrig, logits: finalizeSlice(sums, K, padded, padBelow, Y, X) });
     }
   };
+  const evaluate = async (f: number, input: Float32Array): Promise<T> => {
+    throwIfCancelled(options.signal);
+    const out = await folds[f](input, netShape);
+    const length = acc.outputLength(out);
+    if (length !== K * tileVox) {
+      throw new TesseraError(
+        'bad-model',
+        'model',
+        `the network returned ${length} values; expected ${K}×${tileVox} for a [${outShape}] output`,
+      );
+    }
+    done++;
+    options.onProgress?.(done, total);
+    return out;
+  };
 
-  for (const z0 of steps[0]) {
-    // Everything below this tile row's start is final (later rows start higher).
-    await emitUpTo(z0);
-    for (const y0 of steps[1])
-      for (const x0 of steps[2]) {
-        extractTile(channels, spatial, padBelow, [z0, y0, x0], patch, tile);
-        for (let f = 0; f < folds.length; f++) {
-          throwIfCancelled(options.signal);
-          const pred = Float32Array.from(await folds[f](tile, netShape));
-          if (pred.length !== K * tileVox) {
-            throw new TesseraError(
-              'bad-model',
-              'model',
-              `the network returned ${pred.length} values; expected ${K}×${tileVox} for a [${outShape}] output`,
-            );
-          }
-          done++;
-          options.onProgress?.(done, total);
-          for (const axes of combos) {
-            throwIfCancelled(options.signal);
-            const fa = flipAxesOf(axes);
-            flipAxes(tile, netShape, fa, flipped);
-            const p = await folds[f](flipped, netShape);
-            flipAxes(p, outShape, fa, back);
-            for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] + back[i]);
-            done++;
-            options.onProgress?.(done, total);
-          }
-          if (combos.length > 0) {
-            const n = combos.length + 1;
-            for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);
-          }
-          // predicted_logits[sl] += prediction * gaussian   (float32 product, float16 accumulator)
-          for (let dz = 0; dz < Pz; dz++) {
-            const s = slab(z0 + dz);
-            const target = s.logits[f];
-            for (let k = 0; k < K; k++) {
-              for (let dy = 0; dy < Py; dy++) {
-                const src = k * tileVox + dz * planeP + dy * Px;
-                const g0 = dz * planeP + dy * Px;
-                const dst = k * plane + (y0 + dy) * padded[2] + x0;
-                for (let dx = 0; dx < Px; dx++) {
-                  const p = gaussian ? Math.fround(pred[src + dx] * gaussian[g0 + dx]) : pred[src + dx];
-                  target[dst + dx] = roundHalf(target[dst + dx] + p);
-                }
-              }
+  try {
+    for (const z0 of steps[0]) {
+      // Everything below this tile row's start is final (later rows start higher).
+      await emitUpTo(z0);
+      for (const y0 of steps[1])
+        for (const x0 of steps[2]) {
+          extractTile(channels, spatial, padBelow, [z0, y0, x0], patch, tile);
+          for (let f = 0; f < folds.length; f++) {
+            await acc.addEvaluation(await evaluate(f, tile), [], true);
+            // mirroring TTA: flip the input, predict, flip the prediction back, sum (float32)
+            for (const axes of combos) {
+              const fa = axes.map((a) => a + 2);
+              flipAxes(tile, netShape, fa, flipped);
+              await acc.addEvaluation(await evaluate(f, flipped), fa, false);
             }
+            await acc.commitTile(f, [z0, y0, x0], combos.length + 1);
           }
+          // n_predictions[sl] += gaussian   (float16), once per tile whatever the number of folds
+          await acc.addWeights([z0, y0, x0]);
         }
-        // n_predictions[sl] += gaussian   (float16), once per tile whatever the number of folds
-        for (let dz = 0; dz < Pz; dz++) {
-          const w = slab(z0 + dz).weight;
-          for (let dy = 0; dy < Py; dy++) {
-            const g0 = dz * planeP + dy * Px;
-            const dst = (y0 + dy) * padded[2] + x0;
-            for (let dx = 0; dx < Px; dx++)
-              w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
-          }
-        }
-      }
+    }
+    await emitUpTo(padded[0]);
+  } finally {
+    acc.release?.();
   }
-  await emitUpTo(padded[0]);
 }
 
 /** Divide (float16), sum folds (float16), average folds (float16), crop the padding. */
 function finalizeSlice(
-  s: { logits: Float32Array[]; weight: Float32Array },
+  s: SliceSums,
   K: number,
   padded: number[],
   padBelow: number[],
@@ -232,16 +206,16 @@ function extractTile(
 }
 
 /** The whole K × Z × Y × X logit volume (float16 values), for small images and tests. */
-export async function predictSlidingWindow(
+export async function predictSlidingWindow<T = Float32Array>(
   data: Float32Array | Float32Array[],
   shape: readonly number[],
-  folds: NetworkFn[],
-  options: SlidingWindowOptions,
+  folds: NetworkFn<T>[],
+  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T> },
 ): Promise<Float32Array> {
   const [, Z, Y, X] = shape;
   const K = options.numClasses;
   const out = new Float32Array(K * Z * Y * X);
-  await streamSlidingWindow(data, shape, folds, options, ({ z, logits }) => {
+  await streamSlidingWindow<T>(data, shape, folds, options, ({ z, logits }) => {
     for (let k = 0; k < K; k++) out.set(logits.subarray(k * Y * X, (k + 1) * Y * X), (k * Z + z) * Y * X);
   });
   return out;

@@ -1,0 +1,125 @@
+import { roundHalf } from '../io/float16';
+import { flipAxes } from './flip';
+
+/** What an accumulator needs to know about the sliding window it serves. */
+export interface TileGeometry {
+  /** output channels */
+  K: number;
+  /** (z, y, x) tile size; 2-D networks: z = 1 */
+  patch: [number, number, number];
+  /** padded image (z, y, x) */
+  padded: number[];
+  folds: number;
+  /** float16-valued importance map of the tile, or null (every weight 1) */
+  gaussian: Float32Array | null;
+  /** network output shape, for flipping */
+  outShape: number[];
+}
+
+/** A slice's raw accumulators: per fold K × plane (float16 values) and the weight plane. */
+export interface SliceSums {
+  logits: Float32Array[];
+  weight: Float32Array;
+}
+
+/**
+ * Where nnU-Net's tile arithmetic happens, for outputs of type T: on the CPU for Float32Array outputs
+ * (below), or on the GPU for outputs that stay in GPU buffers (gpu-tile-accumulator.ts). The semantics are
+ * the same: TTA predictions summed in float32 (flipped back), divided by their count, multiplied by the
+ * float16 Gaussian in float32 and added into float16 accumulators; the Gaussian summed into float16 weights.
+ */
+export interface TileAccumulator<T> {
+  /** number of values in a network output (checked against K × tile) */
+  outputLength(out: T): number;
+  /** one evaluation; `flip` (tensor axes) undoes the input's mirroring; `first` starts the TTA sum */
+  addEvaluation(out: T, flip: number[], first: boolean): void | Promise<void>;
+  /** sum / n × Gaussian into fold `fold`'s accumulators at the tile's (padded) origin */
+  commitTile(fold: number, origin: number[], n: number): void | Promise<void>;
+  /** the tile's Gaussian into the weights (once per tile, whatever the folds) */
+  addWeights(origin: number[]): void | Promise<void>;
+  /** a padded z slice's sums, forgotten afterwards; null when no tile touched it */
+  takeSlice(z: number): Promise<SliceSums | null>;
+  release?(): void;
+}
+
+/** The CPU accumulator: slices created on first touch and dropped when taken (a slab, never the volume). */
+export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
+  private readonly slices = new Map<number, SliceSums>();
+  private readonly sum: Float32Array;
+  private readonly back: Float32Array<ArrayBufferLike>;
+  private readonly plane: number;
+
+  constructor(private readonly g: TileGeometry) {
+    const tileVox = g.patch[0] * g.patch[1] * g.patch[2];
+    this.sum = new Float32Array(g.K * tileVox);
+    this.back = new Float32Array(g.K * tileVox) as Float32Array<ArrayBufferLike>;
+    this.plane = g.padded[1] * g.padded[2];
+  }
+
+  outputLength(out: Float32Array): number {
+    return out.length;
+  }
+
+  addEvaluation(out: Float32Array, flip: number[], first: boolean): void {
+    const src = flip.length ? flipAxes(out, this.g.outShape, flip, this.back) : out;
+    if (first) this.sum.set(src);
+    else for (let i = 0; i < this.sum.length; i++) this.sum[i] = Math.fround(this.sum[i] + src[i]);
+  }
+
+  private slice(z: number): SliceSums {
+    let s = this.slices.get(z);
+    if (!s) {
+      s = {
+        logits: Array.from({ length: this.g.folds }, () => new Float32Array(this.g.K * this.plane)),
+        weight: new Float32Array(this.plane),
+      };
+      this.slices.set(z, s);
+    }
+    return s;
+  }
+
+  commitTile(fold: number, origin: number[], n: number): void {
+    const { K, patch, padded, gaussian } = this.g;
+    const [Pz, Py, Px] = patch;
+    const [z0, y0, x0] = origin;
+    const planeP = Py * Px;
+    const tileVox = Pz * planeP;
+    const pred = this.sum;
+    if (n > 1) for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);
+    // predicted_logits[sl] += prediction * gaussian   (float32 product, float16 accumulator)
+    for (let dz = 0; dz < Pz; dz++) {
+      const target = this.slice(z0 + dz).logits[fold];
+      for (let k = 0; k < K; k++)
+        for (let dy = 0; dy < Py; dy++) {
+          const src = k * tileVox + dz * planeP + dy * Px;
+          const g0 = dz * planeP + dy * Px;
+          const dst = k * this.plane + (y0 + dy) * padded[2] + x0;
+          for (let dx = 0; dx < Px; dx++) {
+            const p = gaussian ? Math.fround(pred[src + dx] * gaussian[g0 + dx]) : pred[src + dx];
+            target[dst + dx] = roundHalf(target[dst + dx] + p);
+          }
+        }
+    }
+  }
+
+  addWeights(origin: number[]): void {
+    const { patch, padded, gaussian } = this.g;
+    const [Pz, Py, Px] = patch;
+    const [z0, y0, x0] = origin;
+    for (let dz = 0; dz < Pz; dz++) {
+      const w = this.slice(z0 + dz).weight;
+      for (let dy = 0; dy < Py; dy++) {
+        const g0 = (dz * Py + dy) * Px;
+        const dst = (y0 + dy) * padded[2] + x0;
+        for (let dx = 0; dx < Px; dx++)
+          w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
+      }
+    }
+  }
+
+  async takeSlice(z: number): Promise<SliceSums | null> {
+    const s = this.slices.get(z) ?? null;
+    this.slices.delete(z);
+    return s;
+  }
+}
