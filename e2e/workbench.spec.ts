@@ -185,3 +185,36 @@ test('the page stays responsive while the 256³ T1 is read and decompressed (in 
   expect(r.readTicks).toBeGreaterThan(5);
   expect(r.maxGap).toBeLessThan(250);
 });
+
+test('correcting a label map: paint with a label, undo, apply — the table follows; discard leaves it untouched', async ({
+  page,
+}) => {
+  await loadDemo(page);
+  await page.getByRole('button', { name: 'Axial' }).click();
+  const liver = page.locator('[data-testid=label-table] tr[data-label=liver]');
+  const before = Number(await liver.getAttribute('data-voxels'));
+  const canvas = page.getByTestId('viewer-canvas');
+  const box = (await canvas.boundingBox())!;
+  const stroke = async (dy: number) => {
+    await page.mouse.move(box.x + box.width / 2 - 150, box.y + box.height / 2 + dy);
+    await page.mouse.down();
+    for (let i = 0; i < 20; i++)
+      await page.mouse.move(box.x + box.width / 2 - 150 + i * 10, box.y + box.height / 2 + dy + i * 2);
+    await page.mouse.up();
+  };
+  // discard: nothing changes
+  await page.getByTestId('edit-labels').click();
+  await page.getByTestId('pen-label').selectOption('5');
+  await stroke(-150);
+  await page.getByRole('button', { name: 'Discard' }).click();
+  await expect(liver).toHaveAttribute('data-voxels', String(before));
+  // paint, undo, paint again, apply: the liver grows by the second stroke only
+  await page.getByTestId('edit-labels').click();
+  await page.getByTestId('pen-label').selectOption('5');
+  await stroke(-150);
+  await page.keyboard.press('Control+z');
+  await stroke(-100);
+  await page.getByTestId('apply-edits').click();
+  await expect.poll(async () => Number(await liver.getAttribute('data-voxels'))).toBeGreaterThan(before);
+  await expect(page.getByTestId('label-list')).toContainText('demo');
+});

@@ -1,9 +1,11 @@
 /// <reference lib="webworker" />
 // Reads and decompresses dropped volumes off the main thread. The result is one buffer, transferred:
 // an uncompressed NIfTI for NiiVue whose voxel part is also the Volume's data (no second copy).
+
+import { cropBox } from '../src/core/inference/tile-grid';
 import { writeNifti } from '../src/core/io/nifti-writer';
 import { readVolume } from '../src/core/io/read-volume';
-import { typedView, type Volume } from '../src/core/io/volume';
+import { typedView, type Volume, type VoxelArray } from '../src/core/io/volume';
 import { looksLikeLabelMap, volumeInfo } from '../src/core/io/volume-info';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { serve, withTransfer } from '../src/core/parallel/rpc';
@@ -24,4 +26,9 @@ async function open({ file, name }: { file: Blob; name: string }): Promise<Opene
   ]);
 }
 
-serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { open });
+/** nnU-Net's crop box of a scan (for drawing sliding-window tiles): the mask work stays off the page. */
+function cropBoxOf({ data, shape }: { data: VoxelArray; shape: number[] }) {
+  return cropBox([data], [shape[2], shape[1], shape[0]]);
+}
+
+serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { open, cropBox: cropBoxOf });

@@ -9,8 +9,11 @@ import { LabelTable } from './components/LabelTable';
 import { LeftPanel } from './components/LeftPanel';
 import { TopBar } from './components/TopBar';
 import { initModels } from './models/models-store';
+import './plan/open-dataset';
 import './models/import-dropped-model';
 import { SegmentPanel } from './modes/SegmentPanel';
+import { PlanPanel } from './plan/PlanPanel';
+import { usePlanOverlay } from './plan/plan-overlay';
 import { useStore } from './store';
 import { Viewer } from './viewer/Viewer';
 import { ViewToolbar } from './viewer/ViewToolbar';
@@ -33,6 +36,8 @@ function RightPanel() {
       );
     case 'segment':
       return <SegmentPanel />;
+    case 'plan':
+      return <PlanPanel />;
     default:
       return (
         <section>
@@ -45,6 +50,8 @@ function RightPanel() {
 
 export function App() {
   const [dragging, setDragging] = useState(false);
+  const mode = useStore((s) => s.mode);
+  const planTiles = usePlanOverlay();
   useEffect(() => {
     void detectBackend();
     void initModels();
@@ -71,7 +78,7 @@ export function App() {
       <main className="centre">
         <ErrorBanners />
         <ViewToolbar />
-        <Viewer overlay={null} />
+        <Viewer overlay={mode === 'plan' ? (planTiles?.overlay ?? null) : null} />
       </main>
       <aside className="right-panel">
         <RightPanel />

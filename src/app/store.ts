@@ -87,12 +87,15 @@ interface TesseraState {
   backend: BackendStatus;
   cursor: CursorReadout | null;
   lastSegmentation: SegmentationSummary | null;
+  /** the label map being edited (NiiVue's drawing layer), if any */
+  editing: { labelMapId: string; pen: number; filled: boolean } | null;
 
   setMode(mode: Mode): void;
   addScan(scan: Scan): void;
   removeScan(id: string): void;
   setActiveScan(id: string): void;
   addLabelMap(map: LabelMap): void;
+  updateLabelMap(id: string, patch: Partial<LabelMap>): void;
   removeLabelMap(id: string): void;
   setActiveLabelMap(id: string | null): void;
   setLayout(layout: Layout): void;
@@ -128,6 +131,7 @@ export const useStore = create<TesseraState>((set) => ({
   backend: { kind: 'detecting', label: 'detecting compute…' },
   cursor: null,
   lastSegmentation: null,
+  editing: null,
 
   setMode: (mode) => set({ mode }),
   addScan: (scan) =>
@@ -156,6 +160,8 @@ export const useStore = create<TesseraState>((set) => ({
       };
     }),
   addLabelMap: (map) => set((s) => ({ labelMaps: [...s.labelMaps, map], activeLabelMapId: map.id })),
+  updateLabelMap: (id, patch) =>
+    set((s) => ({ labelMaps: s.labelMaps.map((m) => (m.id === id ? { ...m, ...patch } : m)) })),
   removeLabelMap: (id) =>
     set((s) => ({
       labelMaps: s.labelMaps.filter((m) => m.id !== id),

@@ -1,9 +1,11 @@
+import type { DatasetRequest, FingerprintedDataset } from '../../workers/dataset.worker';
 import type { SegmentRequest, SegmentResult } from '../../workers/inference.worker';
 import type { OpenedVolume } from '../../workers/io.worker';
 import type { InspectedModel } from '../core/model/bundle/model-service';
 import { webEndpoint } from '../core/parallel/endpoints';
 import type { Progress } from '../core/parallel/rpc';
 import { WorkerClient } from '../core/parallel/rpc';
+import type { BBox3 } from '../core/preprocessing/crop';
 
 /** Lazily started workers, one client per kind; the page never does heavy work itself. */
 let io: WorkerClient | null = null;
@@ -17,6 +19,11 @@ function ioWorker(): WorkerClient {
     io = new WorkerClient(webEndpoint(worker));
   }
   return io;
+}
+
+/** nnU-Net's crop box of a scan, computed in the I/O worker (the voxels are copied there, not moved). */
+export function cropBoxInWorker(data: ArrayLike<number>, shape: number[]): Promise<BBox3> {
+  return ioWorker().call<BBox3>('cropBox', { data, shape });
 }
 
 /** Read and decompress a file in the I/O worker. The File handle is cloned, its bytes never copied here. */
@@ -52,4 +59,22 @@ export function segmentInWorker(
   signal: AbortSignal,
 ): Promise<SegmentResult> {
   return inferenceWorker().call<SegmentResult>('segment', req, { onProgress, signal });
+}
+
+let datasets: WorkerClient | null = null;
+
+/** Fingerprint a dropped nnU-Net dataset in the dataset worker (which farms cases out to planning workers). */
+export function fingerprintDataset(
+  req: DatasetRequest,
+  onProgress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<FingerprintedDataset> {
+  if (!datasets) {
+    const worker = new Worker(new URL('../../workers/dataset.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'tessera-dataset',
+    });
+    datasets = new WorkerClient(webEndpoint(worker));
+  }
+  return datasets.call<FingerprintedDataset>('fingerprint', req, { onProgress, signal });
 }

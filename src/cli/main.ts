@@ -47,7 +47,9 @@ export async function main(argv: string[], out: CommandOutput = consoleOutput): 
     return await command.run(rest, out);
   } catch (e) {
     if (process.env.TESSERA_DEBUG && e instanceof Error) out.stderr(`${e.stack}\n`);
-    out.stderr(`tessera ${name}: ${describeError(e).replace(/\s*\n\s*/g, ' ')}\n`);
+    const line = describeError(e).replace(/\s*\n\s*/g, ' ');
+    // errors that already name the command (usage errors) are not prefixed twice
+    out.stderr(`${line.startsWith(`tessera ${name}`) ? line : `tessera ${name}: ${line}`}\n`);
     return 2;
   }
 }

@@ -3,6 +3,7 @@ import { writeNifti } from '../../core/io/nifti-writer';
 import { modelFiles, useModels } from '../models/models-store';
 import { activeScan, newId, useStore } from '../store';
 import { segmentInWorker } from '../workers';
+import { downloadBlob } from './download';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -114,12 +115,8 @@ export async function saveLabelMap(labelMapId: string): Promise<void> {
     description: 'Tessera segmentation',
   });
   const base = scan.name.replace(/\.(nii|nrrd|npy)(\.gz)?$/i, '');
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${base}_seg.nii.gz`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(
+    `${base}_seg.nii.gz`,
+    new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }),
+  );
 }

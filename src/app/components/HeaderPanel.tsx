@@ -40,10 +40,8 @@ export function HeaderPanel() {
       <table className="affine">
         <tbody>
           {i.affine.slice(0, 3).map((row, r) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: fixed 3×4 matrix
             <tr key={r}>
               {row.map((x, c) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: fixed 3×4 matrix
                 <td key={c}>{x.toFixed(3)}</td>
               ))}
             </tr>

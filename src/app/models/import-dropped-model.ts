@@ -7,10 +7,7 @@ import { importModel } from './models-store';
 /** A drop is a model when it has a results folder's or an ONNX bundle's files. */
 export function looksLikeModel(files: DroppedFile[]): boolean {
   return files.some(
-    (f) =>
-      /(^|\/)(plans\.json|model-card\.json)$/.test(f.path) ||
-      /\.pth$|\.onnx$/.test(f.path) ||
-      (files.length === 1 && f.path.toLowerCase().endsWith('.zip')),
+    (f) => /(^|\/)(plans\.json|model-card\.json)$/.test(f.path) || /\.pth$|\.onnx$/.test(f.path),
   );
 }
 

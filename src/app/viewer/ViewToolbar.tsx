@@ -1,4 +1,5 @@
 import { activeScan, type Layout, useStore, type WindowPreset } from '../store';
+import { EditBar } from './EditBar';
 
 const LAYOUTS: { id: Layout; label: string; key: string }[] = [
   { id: 'axial', label: 'Axial', key: '1' },
@@ -72,6 +73,7 @@ export function ViewToolbar() {
         <input type="checkbox" checked={outline} onChange={(e) => setLabelOutline(e.currentTarget.checked)} />
         Outline
       </label>
+      <EditBar />
       <div className="cursor-readout" data-testid="cursor-readout">
         {cursor && (
           <>

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { activeLabelMap, activeScan, type Layout, useStore, type WindowPreset } from '../store';
 import { type Overlay, ViewerController } from './niivue-controller';
+import { setViewer } from './viewer-instance';
 
 const LAYOUT_KEYS: Record<string, Layout> = {
   '1': 'axial',
@@ -15,7 +16,10 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const controller = useRef<ViewerController | null>(null);
   const scan = useStore(activeScan);
-  const labels = useStore(activeLabelMap);
+  const activeLabels = useStore(activeLabelMap);
+  const editing = useStore((s) => s.editing);
+  // while editing, the label map is NiiVue's drawing layer instead
+  const labels = editing ? null : activeLabels;
   const layout = useStore((s) => s.layout);
   const windowPreset = useStore((s) => s.windowPreset);
   const opacity = useStore((s) => s.labelOpacity);
@@ -42,7 +46,7 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
       });
     }).then((c) => {
       controller.current = c;
-      (window as unknown as { tesseraViewer?: ViewerController }).tesseraViewer = c;
+      setViewer(c);
       return c;
     });
   }, []);

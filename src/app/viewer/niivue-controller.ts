@@ -6,6 +6,7 @@ import {
   SHOW_RENDER,
   SLICE_TYPE,
 } from '@niivue/niivue';
+import { readNifti } from '../../core/io/nifti-reader';
 import { INTENT_LABEL, writeNifti } from '../../core/io/nifti-writer';
 import type { LabelMap, Layout, Scan, WindowPreset } from '../store';
 import { niivueLabelColormap } from './label-colors';
@@ -125,6 +126,67 @@ export class ViewerController {
       if (this.overlay) this.nv.setOpacity(this.nv.volumes.length - 1, 0.9);
       this.nv.updateGLVolume();
     });
+  }
+
+  /**
+   * Label editing: the label map becomes NiiVue's drawing layer (pen = a label value, 0 erases, undo),
+   * drawn with the map's own colours; the regular label layer is hidden meanwhile.
+   */
+  startEditing(
+    scan: Scan,
+    map: LabelMap,
+    colors?: Record<number, [number, number, number]>,
+  ): Promise<boolean> {
+    return this.run(async () => {
+      let max = 0;
+      for (let i = 0; i < map.data.length; i++) if (map.data[i] > max) max = map.data[i];
+      if (max > 255) throw new Error('label values above 255 cannot be edited in the browser');
+      const image = await labelImage(scan, Uint8Array.from(map.data), map.names, 'drawing.nii', colors);
+      if (!this.nv.loadDrawing(image)) throw new Error('the label map does not match the scan grid');
+      const cm = niivueLabelColormap(255, map.names, colors);
+      const lut = new Uint8ClampedArray(256 * 4);
+      for (let v = 0; v < 256; v++) lut.set([cm.R[v], cm.G[v], cm.B[v], v === 0 ? 0 : 255], 4 * v);
+      (
+        this.nv as unknown as {
+          drawLut: { lut: Uint8ClampedArray; min: number; max: number; labels: string[] };
+        }
+      ).drawLut = {
+        lut,
+        min: 0,
+        max: 255,
+        labels: cm.labels,
+      };
+      this.nv.setDrawOpacity(0.7);
+      const i = this.label ? this.nv.volumes.indexOf(this.label.image) : -1;
+      if (i > 0) this.nv.setOpacity(i, 0);
+      this.nv.setDrawingEnabled(true);
+      this.nv.updateGLVolume();
+    }).then(() => true);
+  }
+
+  setPen(value: number, filled: boolean): void {
+    this.nv.setPenValue(value, filled);
+  }
+
+  undoEdit(): void {
+    this.nv.drawUndo();
+  }
+
+  /** End editing; with `keep`, return the edited labels in the scan's own voxel order. */
+  finishEditing(keep: boolean): Promise<Uint8Array | null> {
+    let result: Uint8Array | null = null;
+    return this.run(async () => {
+      const back = this.nv.volumes[0];
+      if (keep && back && this.nv.drawBitmap) {
+        const bytes = await back.saveToUint8Array('edited.nii', this.nv.drawBitmap);
+        const v = readNifti(bytes, 'edited.nii', false);
+        result = Uint8Array.from(v.data);
+      }
+      this.nv.setDrawingEnabled(false);
+      this.nv.closeDrawing();
+      this.label = null; // force the label layer to be rebuilt from the (edited) map
+      this.nv.drawScene();
+    }).then(() => result);
   }
 
   /** Outline mode draws label borders only, so the anatomy under a label stays visible. */

@@ -1,3 +1,4 @@
+import { openAsBlob } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type DatasetJson, parseDatasetJson } from '../../core/dataset/dataset-json';
@@ -41,7 +42,8 @@ async function openSource(input: string): Promise<DatasetSource> {
     throw new TesseraError('not-found', input, 'no such file or directory');
   }
   if (stat.isDirectory()) return directorySource(input);
-  if (input.toLowerCase().endsWith('.zip')) return openZipSource(await readFileBytes(input), input);
+  // a file-backed Blob: entries are read on demand, so a zip larger than memory still works
+  if (input.toLowerCase().endsWith('.zip')) return openZipSource(await openAsBlob(input), input);
   throw new TesseraError('bad-argument', input, 'give a raw dataset directory or a .zip of one');
 }
 
@@ -127,7 +129,7 @@ export const planCommand: Command = {
     });
     const log = values.verbose ? (s: string) => out.stderr(`${s}\n`) : () => {};
     const outdir = values.output;
-    if (!outdir) throw new TesseraError('bad-argument', 'tessera plan', 'give an output directory with -o');
+    if (!outdir) throw new TesseraError('bad-argument', '', 'give an output directory with -o');
     const planner = values.planner ?? 'ExperimentPlanner';
     if (!isPlannerName(planner))
       throw new TesseraError(
@@ -153,6 +155,7 @@ export const planCommand: Command = {
     let datasetJsonText: string;
     let channels: string[];
     let datasetName = values['dataset-name'];
+    let splits: Uint8Array | null = null;
     if (fromFingerprint) {
       if (positionals.length)
         throw new TesseraError(
@@ -205,6 +208,7 @@ export const planCommand: Command = {
       const extracted = await extractFingerprint(source, ds, {
         verify,
         onProblem: report,
+        streamCacheBytes: 512 * 2 ** 20,
         onProgress: (p) =>
           log(
             `fingerprint ${p.done}/${p.total} ${p.caseId ?? ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -212,6 +216,8 @@ export const planCommand: Command = {
       });
       log(`intensity statistics done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       fingerprint = extracted.fingerprint;
+      // nnU-Net's planner copies a raw splits_final.json next to the plans (unless one is there already)
+      if (source.list().includes('splits_final.json')) splits = await source.read('splits_final.json');
       fingerprintText = formatFingerprintJson(fingerprint);
       datasetJson = ds.datasetJson;
       channels = ds.channels;
@@ -234,6 +240,8 @@ export const planCommand: Command = {
     await writeFileBytes(path.join(outdir, 'dataset_fingerprint.json'), encoder.encode(fingerprintText));
     await writeFileBytes(plansFile, encoder.encode(toPythonJson(plansJson, { sortKeys: false })));
     await writeFileBytes(path.join(outdir, 'dataset.json'), encoder.encode(datasetJsonText));
+    const splitsFile = path.join(outdir, 'splits_final.json');
+    if (splits && !(await fs.stat(splitsFile).catch(() => null))) await writeFileBytes(splitsFile, splits);
 
     const gb = gpuMemoryGB ?? PLANNERS[planner].defaultGpuMemoryGB;
     out.stdout(

@@ -1,4 +1,4 @@
-import { bboxOfMask, bboxShape, nonzeroMask, type Shape3 } from '../preprocessing/crop';
+import { type BBox3, bboxOfMask, bboxShape, nonzeroMask, type Shape3 } from '../preprocessing/crop';
 import { computeNewShape } from '../preprocessing/resample-plan';
 import { computeSteps, tileOrigins } from './sliding-window';
 
@@ -14,6 +14,11 @@ export interface TileGrid {
   evaluations: { plain: number; mirrored: number };
   /** the preprocessed (network) grid the tiles live on */
   networkShape: number[];
+}
+
+/** nnU-Net's crop box of a scan (nonzero region, holes filled): computed once, then tiles re-plan cheaply. */
+export function cropBox(channels: ArrayLike<number>[], zyxShape: Shape3): BBox3 {
+  return bboxOfMask(nonzeroMask(channels, zyxShape), zyxShape);
 }
 
 /**

@@ -8,7 +8,7 @@
  * case has no foreground, NumPy's concatenation turns float64, and so does everything here.)
  */
 import { TesseraError } from '../errors';
-import type { CaseFingerprint, ChannelSamples } from './fingerprint-case';
+import type { CaseFingerprint, ChannelSamples, Codes } from './fingerprint-case';
 import { RandomState } from './mt19937';
 import {
   meanFromSum,
@@ -24,6 +24,11 @@ import type { DatasetFingerprint, IntensityProperties } from './plans-types';
 export interface AggregateOptions {
   /** number of channels declared in dataset.json (nnU-Net takes the count from there) */
   numChannels: number;
+  /**
+   * Bytes that may hold replayed sample streams between the mean and the variance pass, so the second
+   * pass need not redraw them (default 0: redraw; the CLI allows 512 MiB). Results are identical.
+   */
+  streamCacheBytes?: number;
 }
 
 export function aggregateFingerprint(
@@ -33,7 +38,8 @@ export function aggregateFingerprint(
   if (cases.length === 0)
     throw new TesseraError('bad-dataset', 'dataset.json', 'there are no training cases');
   const props: Record<string, IntensityProperties> = {};
-  for (let c = 0; c < options.numChannels; c++) props[String(c)] = channelStatistics(cases, c);
+  for (let c = 0; c < options.numChannels; c++)
+    props[String(c)] = channelStatistics(cases, c, options.streamCacheBytes ?? 0);
   return {
     spacings: cases.map((k) => [...k.spacing]),
     shapes_after_crop: cases.map((k) => [...k.shapeAfterCrop]),
@@ -143,7 +149,11 @@ export function forEachCodeChunk(
   }
 }
 
-function channelStatistics(cases: readonly CaseFingerprint[], c: number): IntensityProperties {
+function channelStatistics(
+  cases: readonly CaseFingerprint[],
+  c: number,
+  cacheBytes: number,
+): IntensityProperties {
   const channels = cases.map((k) => k.channels[c]).filter((ch): ch is ChannelSamples => ch !== undefined);
   if (channels.length !== cases.length)
     throw new TesseraError('bad-dataset', 'dataset.json', `some cases have no channel ${c}`);
@@ -161,15 +171,37 @@ function channelStatistics(cases: readonly CaseFingerprint[], c: number): Intens
   // Two passes over the samples in case order, as np.mean and np.var do; (x - mean)² is a function of
   // the value, so both passes stream value codes through a per-case table.
   const sum = new NumpySum(precision);
+  const cached: (Codes | null)[] = cases.map(() => null);
+  let budget = cacheBytes;
   cases.forEach((k, i) => {
-    const table = channels[i].values;
-    forEachCodeChunk(channels[i], k.numSamples, (codes, n) => sum.pushMapped(table, codes, n));
+    const ch = channels[i];
+    const table = ch.values;
+    let keep: Codes | null = null;
+    if (ch.order.kind === 'replay' && ch.values.length > 0) {
+      const bytes = k.numSamples * ch.order.codes.BYTES_PER_ELEMENT;
+      if (bytes <= budget) {
+        budget -= bytes;
+        keep = new (ch.order.codes.constructor as new (n: number) => Codes)(k.numSamples);
+      }
+    }
+    let at = 0;
+    forEachCodeChunk(ch, k.numSamples, (codes, n) => {
+      sum.pushMapped(table, codes, n);
+      if (keep) {
+        keep.set((codes as Uint32Array).subarray(0, n), at);
+        at += n;
+      }
+    });
+    cached[i] = keep;
   });
   const mean = meanFromSum(sum.result(), pooled.n, precision);
   const squares = new NumpySum(precision);
   cases.forEach((k, i) => {
     const table = Float64Array.from(channels[i].values, (v) => squaredDeviation(v, mean, precision));
-    forEachCodeChunk(channels[i], k.numSamples, (codes, n) => squares.pushMapped(table, codes, n));
+    const keep = cached[i];
+    if (keep) squares.pushMapped(table, keep, keep.length);
+    else forEachCodeChunk(channels[i], k.numSamples, (codes, n) => squares.pushMapped(table, codes, n));
+    cached[i] = null;
   });
   const std = stdFromSquares(squares.result(), pooled.n, precision);
 

@@ -13,6 +13,7 @@ import type { Volume } from '../io/volume';
 import { frame, voxelCount, zyxShape, zyxSpacing } from '../io/volume';
 import { type BBox3, bboxOfMask, bboxShape, nonzeroMask, type Shape3 } from '../preprocessing/crop';
 import { RandomState, type RandomStateSnapshot } from './mt19937';
+import { reorientedVolume } from './nibabel-reorient';
 
 /** nnU-Net samples 10e7 foreground voxels per channel over the whole dataset. */
 export const FINGERPRINT_SAMPLE_BUDGET = 10e7;
@@ -72,6 +73,10 @@ export function caseArraysFromVolumes(
   label: Volume,
   readerWriter: ReaderWriterName = 'SimpleITKIO',
 ): CaseArrays {
+  if (readerWriter === 'NibabelIOWithReorient') {
+    images = images.map(reorientedVolume);
+    label = reorientedVolume(label);
+  }
   const first = images[0];
   const channels =
     images.length === 1 && first.shape.length > 3

@@ -71,6 +71,8 @@ export interface ExtractFingerprintOptions {
   runCase?: (job: CaseJob, signal?: AbortSignal) => Promise<CaseResult>;
   /** cases in flight at once (default 1; more only helps with a worker-pool runCase) */
   concurrency?: number;
+  /** see AggregateOptions.streamCacheBytes */
+  streamCacheBytes?: number;
 }
 
 export interface ExtractedFingerprint {
@@ -142,6 +144,7 @@ export async function extractFingerprint(
   checkAbort(signal);
   const fingerprint = aggregateFingerprint(results, {
     numChannels: dataset.channels.length || Object.keys(dataset.datasetJson.channel_names).length,
+    streamCacheBytes: options.streamCacheBytes,
   });
   return { fingerprint, cases: results, problems };
 }

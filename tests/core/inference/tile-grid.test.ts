@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rasterizeTiles, tileGrid } from '../../../src/core/inference/tile-grid';
+import { cropBox, rasterizeTiles, tileGrid } from '../../../src/core/inference/tile-grid';
 import { readVolume } from '../../../src/core/io/read-volume';
 import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
 import { sharedBytes } from '../../helpers/shared';
@@ -9,7 +9,7 @@ const config = { spacing: [3, 3, 3], patchSize: [32, 112, 128], transposeForward
 describe('sliding-window tiles drawn on the scan', () => {
   it('the small demo CT is one tile covering it; 8 evaluations with mirroring', async () => {
     const ct = await readVolume(sharedBytes('data/volumes/ct/ts_example_ct_sm.nii.gz'), 'ct');
-    const g = tileGrid([ct.data], zyxShape(ct), zyxSpacing(ct), config);
+    const g = tileGrid(cropBox([ct.data], zyxShape(ct)), zyxShape(ct), zyxSpacing(ct), config);
     expect(g.networkShape).toEqual([30, 101, 122]);
     expect(g.evaluations).toEqual({ plain: 1, mirrored: 8 });
     expect(g.tiles[0]).toEqual([
@@ -24,7 +24,7 @@ describe('sliding-window tiles drawn on the scan', () => {
       sharedBytes('reference/raw/Dataset001_TSAbdomenCT/imagesTs/tsct6mm_000_0000.nii.gz'),
       'ct6',
     );
-    const g = tileGrid([ct.data], zyxShape(ct), zyxSpacing(ct), config);
+    const g = tileGrid(cropBox([ct.data], zyxShape(ct)), zyxShape(ct), zyxSpacing(ct), config);
     expect(g.networkShape).toEqual([112, 101, 122]);
     expect(g.tiles).toHaveLength(6);
     expect(g.tiles.map((t) => t[0])).toEqual([
@@ -44,7 +44,7 @@ describe('sliding-window tiles drawn on the scan', () => {
 
   it('2-D configurations tile every slice', async () => {
     const ct = await readVolume(sharedBytes('data/volumes/ct/ts_example_ct_sm.nii.gz'), 'ct');
-    const g = tileGrid([ct.data], zyxShape(ct), zyxSpacing(ct), {
+    const g = tileGrid(cropBox([ct.data], zyxShape(ct)), zyxShape(ct), zyxSpacing(ct), {
       spacing: [3, 3],
       patchSize: [112, 128],
       transposeForward: [0, 1, 2],

@@ -1,0 +1,114 @@
+/**
+ * Reading plans files written by any nnU-Net v2 version, the way PlansManager / ConfigurationManager
+ * do: `inherits_from` resolved (cycles refused), pre-`architecture` plans (flat `UNet_class_name`,
+ * `conv_kernel_sizes`, `pool_op_kernel_sizes`, … as in TotalSegmentator-era checkpoints) converted,
+ * and `foreground_intensity_properties_by_modality` accepted for the newer key.
+ */
+import { TesseraError } from '../errors';
+import type { Architecture, IntensityProperties, Plans, PlansConfiguration } from './plans-types';
+
+function fail(file: string, detail: string): never {
+  throw new TesseraError('bad-plans', file, detail);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Check the top level and bring legacy keys up to date. The input is not modified. */
+export function normalizePlans(raw: unknown, file = 'plans.json'): Plans {
+  if (!isRecord(raw)) fail(file, 'must hold a JSON object');
+  if (!isRecord(raw.configurations) || Object.keys(raw.configurations).length === 0)
+    fail(file, "has no 'configurations'");
+  const plans = { ...raw } as Plans;
+  if (
+    !('foreground_intensity_properties_per_channel' in raw) &&
+    'foreground_intensity_properties_by_modality' in raw
+  )
+    plans.foreground_intensity_properties_per_channel =
+      raw.foreground_intensity_properties_by_modality as Record<string, IntensityProperties>;
+  for (const k of ['transpose_forward', 'transpose_backward'] as const)
+    if (!Array.isArray(plans[k]) || plans[k].length !== 3)
+      fail(file, `'${k}' must be a permutation of [0, 1, 2]`);
+  return plans;
+}
+
+/** `PlansManager.get_configuration`: the configuration with its `inherits_from` chain merged in. */
+export function getConfiguration(plans: Plans, name: string, file = 'plans.json'): PlansConfiguration {
+  const resolve = (n: string, visited: string[]): Record<string, unknown> => {
+    const c = plans.configurations[n];
+    if (!c)
+      fail(
+        file,
+        `has no configuration '${n}' (it has ${Object.keys(plans.configurations)
+          .map((k) => `'${k}'`)
+          .join(', ')})`,
+      );
+    const parent = c.inherits_from;
+    if (parent === undefined) return { ...c };
+    if (visited.includes(parent))
+      fail(file, `configuration inheritance loops: ${[...visited, n, parent].join(' → ')}`);
+    return { ...resolve(parent, [...visited, n]), ...c };
+  };
+  const merged = resolve(name, []);
+  const config = (
+    'architecture' in merged ? merged : convertLegacyConfiguration(merged, file)
+  ) as PlansConfiguration;
+  for (const k of ['patch_size', 'spacing', 'batch_size', 'normalization_schemes'] as const)
+    if (config[k] === undefined) fail(file, `configuration '${name}' lacks '${k}'`);
+  return config;
+}
+
+/** ConfigurationManager's reconstruction of `architecture` from the flat keys of older plans. */
+function convertLegacyConfiguration(c: Record<string, unknown>, file: string): Record<string, unknown> {
+  const cls = c.UNet_class_name;
+  let networkClassName: string;
+  if (cls === 'PlainConvUNet')
+    networkClassName = 'dynamic_network_architectures.architectures.unet.PlainConvUNet';
+  else if (cls === 'ResidualEncoderUNet')
+    networkClassName = 'dynamic_network_architectures.architectures.residual_unet.ResidualEncoderUNet';
+  else
+    fail(
+      file,
+      `unknown architecture '${String(cls)}' (old plans support PlainConvUNet and ResidualEncoderUNet)`,
+    );
+  const encoder = c.n_conv_per_stage_encoder as number[] | undefined;
+  if (!Array.isArray(encoder)) fail(file, "old-style plans lack 'n_conv_per_stage_encoder'");
+  const nStages = encoder.length;
+  const dim = (c.patch_size as number[] | undefined)?.length ?? 3;
+  const base = c.UNet_base_num_features as number;
+  const max = c.unet_max_num_features as number;
+  const architecture: Architecture = {
+    network_class_name: networkClassName,
+    arch_kwargs: {
+      n_stages: nStages,
+      features_per_stage: Array.from({ length: nStages }, (_, i) => Math.min(base * 2 ** i, max)),
+      conv_op: `torch.nn.modules.conv.Conv${dim}d`,
+      kernel_sizes: c.conv_kernel_sizes as number[][],
+      strides: c.pool_op_kernel_sizes as number[][],
+      [cls === 'PlainConvUNet' ? 'n_conv_per_stage' : 'n_blocks_per_stage']: encoder,
+      n_conv_per_stage_decoder: c.n_conv_per_stage_decoder as number[],
+      conv_bias: true,
+      norm_op: `torch.nn.modules.instancenorm.InstanceNorm${dim}d`,
+      norm_op_kwargs: { eps: 1e-5, affine: true },
+      dropout_op: null,
+      dropout_op_kwargs: null,
+      nonlin: 'torch.nn.LeakyReLU',
+      nonlin_kwargs: { inplace: true },
+    },
+    _kw_requires_import: ['conv_op', 'norm_op', 'dropout_op', 'nonlin'],
+  };
+  const out = { ...c };
+  for (const k of [
+    'UNet_class_name',
+    'UNet_base_num_features',
+    'n_conv_per_stage_encoder',
+    'n_conv_per_stage_decoder',
+    'num_pool_per_axis',
+    'pool_op_kernel_sizes',
+    'conv_kernel_sizes',
+    'unet_max_num_features',
+  ])
+    delete out[k];
+  out.architecture = architecture;
+  return out;
+}
