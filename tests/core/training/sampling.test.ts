@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepSupervisionTargets, nearestExactIndex } from '../../../src/core/training/ds-targets';
+import { deepSupervisionTargets, nearestExactIndex } from '../../../src/core/engine/deep-supervision';
 import { PatchSampler } from '../../../src/core/training/patch-sampler';
 import { nnunetSplit } from '../../../src/core/training/split';
 import { syntheticCase } from './synthetic';
