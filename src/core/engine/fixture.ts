@@ -229,7 +229,7 @@ export async function runFixture(
     lr: opt.lr,
     momentum: opt.momentum,
     weightDecay: opt.weight_decay,
-    nesterov: true as const,
+    nesterov: opt.nesterov !== false,
     maxNorm: opt.clip_grad_norm,
   };
 
