@@ -85,10 +85,16 @@ let session: Session | null = null;
 
 async function openBackend(choice: 'auto' | 'webgpu' | 'cpu'): Promise<{ be: Backend; note?: string }> {
   if (choice === 'cpu') return { be: new CpuBackend() };
+  if (choice === 'webgpu') return { be: new WebGpuBackend(await openGpu()) };
   try {
-    return { be: new WebGpuBackend(await openGpu()) };
+    const ctx = await openGpu();
+    if (!ctx.software) return { be: new WebGpuBackend(ctx) };
+    ctx.device.destroy();
+    return {
+      be: new CpuBackend(),
+      note: `the WebGPU adapter is software (${ctx.description}); training on the CPU`,
+    };
   } catch (e) {
-    if (choice === 'webgpu') throw e;
     return { be: new CpuBackend(), note: `WebGPU unavailable (${describeError(e)}); training on the CPU` };
   }
 }
