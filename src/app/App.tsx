@@ -11,6 +11,7 @@ import { TopBar } from './components/TopBar';
 import { initModels } from './models/models-store';
 import './plan/open-dataset';
 import './models/import-dropped-model';
+import { FineTunePanel } from './finetune/FineTunePanel';
 import { SegmentPanel } from './modes/SegmentPanel';
 import { PlanPanel } from './plan/PlanPanel';
 import { usePlanOverlay } from './plan/plan-overlay';
@@ -38,6 +39,8 @@ function RightPanel() {
       return <SegmentPanel />;
     case 'plan':
       return <PlanPanel />;
+    case 'finetune':
+      return <FineTunePanel />;
     default:
       return (
         <section>

@@ -78,3 +78,17 @@ export function fingerprintDataset(
   }
   return datasets.call<FingerprintedDataset>('fingerprint', req, { onProgress, signal });
 }
+
+let training: WorkerClient | null = null;
+
+/** The training worker (one session at a time); see core/training/trainer-service.ts for its calls. */
+export function trainWorker(): WorkerClient {
+  if (!training) {
+    const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'tessera-train',
+    });
+    training = new WorkerClient(webEndpoint(worker));
+  }
+  return training;
+}

@@ -1,9 +1,8 @@
-import { useRef } from 'react';
-import { collectInputFiles } from '../actions/dropped-files';
 import { loadDemoCT, loadFiles } from '../actions/load-volumes';
 import { routeDrop } from '../actions/route-drop';
 import { ModelPicker } from '../modes/SegmentPanel';
 import { useStore } from '../store';
+import { PickFiles } from './PickFiles';
 
 export function LeftPanel() {
   const scans = useStore((s) => s.scans);
@@ -11,8 +10,6 @@ export function LeftPanel() {
   const labelMaps = useStore((s) => s.labelMaps);
   const activeLabelMapId = useStore((s) => s.activeLabelMapId);
   const { setActiveScan, removeScan, setActiveLabelMap, removeLabelMap } = useStore.getState();
-  const fileInput = useRef<HTMLInputElement>(null);
-  const labelInput = useRef<HTMLInputElement>(null);
   const maps = labelMaps.filter((m) => m.scanId === activeScanId);
   return (
     <aside className="left-panel">
@@ -21,25 +18,18 @@ export function LeftPanel() {
         <div className="dropzone" data-testid="dropzone">
           <p>Drop NIfTI / NRRD files or folders anywhere</p>
           <div className="row">
-            <button type="button" onClick={() => fileInput.current?.click()}>
+            <PickFiles
+              testId="file-input"
+              multiple
+              accept=".nii,.gz,.nrrd,.npy,.json,.zip"
+              onPick={(f) => void routeDrop(f)}
+            >
               Open files…
-            </button>
+            </PickFiles>
             <button type="button" className="primary" data-testid="demo-ct" onClick={() => void loadDemoCT()}>
               Try the demo CT
             </button>
           </div>
-          <input
-            ref={fileInput}
-            type="file"
-            multiple
-            hidden
-            data-testid="file-input"
-            accept=".nii,.gz,.nrrd,.npy,.json"
-            onChange={(e) => {
-              void routeDrop(collectInputFiles(e.currentTarget.files));
-              e.currentTarget.value = '';
-            }}
-          />
         </div>
         <ul className="item-list" data-testid="scan-list">
           {scans.map((s) => (
@@ -90,24 +80,19 @@ export function LeftPanel() {
                 </li>
               ))}
             </ul>
-            <button type="button" onClick={() => labelInput.current?.click()}>
-              Load label map…
-            </button>
-            <input
-              ref={labelInput}
-              type="file"
+            <PickFiles
+              testId="label-input"
               multiple
-              hidden
-              data-testid="label-input"
               accept=".nii,.gz,.nrrd,.npy,.json"
-              onChange={(e) => {
+              onPick={(files) =>
                 void loadFiles(
-                  collectInputFiles(e.currentTarget.files).map((f) => ({ name: f.file.name, file: f.file })),
+                  files.map((f) => ({ name: f.file.name, file: f.file })),
                   { asLabels: true },
-                );
-                e.currentTarget.value = '';
-              }}
-            />
+                )
+              }
+            >
+              Load label map…
+            </PickFiles>
           </>
         )}
       </section>

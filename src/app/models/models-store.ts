@@ -140,12 +140,13 @@ export async function importModel(
   name: string,
   files: { path: string; file: Blob }[],
   origin: ModelEntry['origin'] = 'imported',
+  displayName?: string,
 ): Promise<ModelEntry> {
   const inspected = await inspectModelFiles(name, files);
   const id = `${origin === 'fine-tuned' ? 'finetuned' : 'model'}-${Date.now().toString(36)}`;
   const entry: StoredModelEntry = {
     id,
-    name: inspected.summary.name || name,
+    name: displayName ?? (inspected.summary.name || name),
     paths: files.map((f) => f.path),
     sizeBytes: files.reduce((n, f) => n + f.file.size, 0),
     importedAt: new Date().toISOString(),

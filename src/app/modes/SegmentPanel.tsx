@@ -1,11 +1,12 @@
-import { useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
+import { defaultFolds } from '../../core/inference/model-networks';
 import { zyxShape, zyxSpacing } from '../../core/io/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
-import { collectInputFiles } from '../actions/dropped-files';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelTable } from '../components/LabelTable';
+import { PickFiles } from '../components/PickFiles';
 import { importDroppedModel } from '../models/import-dropped-model';
 import { type BackendChoice, removeModel, useModels } from '../models/models-store';
 import { activeLabelMap, activeScan, useStore } from '../store';
@@ -15,8 +16,6 @@ const mb = (n: number) =>
 
 export function ModelPicker() {
   const { models, activeModelId, setActiveModel } = useModels();
-  const folderInput = useRef<HTMLInputElement>(null);
-  const fileInput = useRef<HTMLInputElement>(null);
   return (
     <section>
       <h2>Models</h2>
@@ -52,45 +51,24 @@ export function ModelPicker() {
         ))}
       </ul>
       <div className="row">
-        <button
-          type="button"
-          onClick={() => folderInput.current?.click()}
+        <PickFiles
+          folder
+          testId="model-folder-input"
+          onPick={(f) => void importDroppedModel(f)}
           title="an nnU-Net results folder: plans.json, dataset.json, fold_X/checkpoint_final.pth"
         >
           Import results folder…
-        </button>
-        <button
-          type="button"
-          onClick={() => fileInput.current?.click()}
+        </PickFiles>
+        <PickFiles
+          multiple
+          testId="model-file-input"
+          accept=".zip,.onnx,.json"
+          onPick={(f) => void importDroppedModel(f)}
           title="a zipped results folder, or an .onnx with its model-card.json"
         >
           Import zip / ONNX…
-        </button>
+        </PickFiles>
       </div>
-      <input
-        ref={folderInput}
-        type="file"
-        hidden
-        data-testid="model-folder-input"
-        // @ts-expect-error: non-standard but universally supported folder picking
-        webkitdirectory=""
-        onChange={(e) => {
-          void importDroppedModel(collectInputFiles(e.currentTarget.files));
-          e.currentTarget.value = '';
-        }}
-      />
-      <input
-        ref={fileInput}
-        type="file"
-        multiple
-        hidden
-        data-testid="model-file-input"
-        accept=".zip,.onnx,.json"
-        onChange={(e) => {
-          void importDroppedModel(collectInputFiles(e.currentTarget.files));
-          e.currentTarget.value = '';
-        }}
-      />
     </section>
   );
 }
@@ -117,7 +95,7 @@ export function SegmentPanel() {
   const nnunet =
     model?.details && 'configuration' in model.details ? (model.details as NnunetModelInfo) : null;
   const running = jobs.some((j) => j.id.startsWith('segment'));
-  const usedFolds = folds.length ? folds : (model?.summary?.folds ?? []);
+  const usedFolds = folds.length ? folds : defaultFolds(model?.summary?.folds ?? []);
   const estimate = useMemo(() => {
     if (!scan || !nnunet?.spacing) return null;
     try {
@@ -131,7 +109,7 @@ export function SegmentPanel() {
         },
         {
           tileStepSize,
-          mirrorAxes: tta ? (nnunet.mirroring_axes?.length ?? nnunet.dim) : 0,
+          mirrorAxes: tta ? (nnunet.mirroring_axes?.length ?? 0) : 0,
           folds: Math.max(1, usedFolds.length),
         },
       );
@@ -176,9 +154,8 @@ export function SegmentPanel() {
             onChange={(e) => setTta(e.currentTarget.checked)}
             data-testid="tta"
           />
-          Test-time mirroring (
-          {nnunet ? `${2 ** (nnunet.mirroring_axes?.length ?? nnunet.dim)}×` : 'nnU-Net models'} slower,
-          slightly better)
+          Test-time mirroring ({nnunet ? `${2 ** (nnunet.mirroring_axes?.length ?? 0)}×` : 'nnU-Net models'}{' '}
+          slower, slightly better)
         </label>
         <label className="field">
           Tile step

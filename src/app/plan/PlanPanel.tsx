@@ -1,10 +1,9 @@
-import { useRef } from 'react';
 import type { ConfigurationTrace } from '../../core/planning/configuration-planner';
 import { PLANNER_NAMES, PLANNERS, type PlannerName } from '../../core/planning/planners';
 import { formatFingerprintJson, formatPlansJson } from '../../core/planning/plans-json';
 import { FINGERPRINT_PRESETS } from '../../core/planning/presets';
 import { downloadText } from '../actions/download';
-import { collectInputFiles } from '../actions/dropped-files';
+import { PickFiles } from '../components/PickFiles';
 import { AxisSpread, HistogramChart } from './Charts';
 import { NetworkDiagram } from './NetworkDiagram';
 import { openDroppedDataset } from './open-dataset';
@@ -16,8 +15,6 @@ const M = (v: number) => `${(v / 1e6).toFixed(1)} M`;
 export function PlanPanel() {
   const { source, planner, gpuMemoryGB, configuration, plans, trace, error, showPatch, showGrid } = usePlan();
   const { setSource, setPlanner, setGpuMemory, setConfiguration, setOverlay } = usePlan.getState();
-  const folder = useRef<HTMLInputElement>(null);
-  const zip = useRef<HTMLInputElement>(null);
   const tiles = usePlanOverlay();
   const cfg = plans && configuration ? plans.configurations[configuration] : null;
   const ct: ConfigurationTrace | null =
@@ -42,35 +39,13 @@ export function PlanPanel() {
               </option>
             ))}
           </select>
-          <button type="button" onClick={() => folder.current?.click()}>
+          <PickFiles folder testId="dataset-folder-input" onPick={(f) => void openDroppedDataset(f)}>
             Open dataset folder…
-          </button>
-          <button type="button" onClick={() => zip.current?.click()}>
+          </PickFiles>
+          <PickFiles testId="dataset-zip-input" accept=".zip" onPick={(f) => void openDroppedDataset(f)}>
             …or zip
-          </button>
+          </PickFiles>
         </div>
-        <input
-          ref={folder}
-          type="file"
-          hidden
-          data-testid="dataset-folder-input"
-          // @ts-expect-error: folder picking
-          webkitdirectory=""
-          onChange={(e) => {
-            void openDroppedDataset(collectInputFiles(e.currentTarget.files));
-            e.currentTarget.value = '';
-          }}
-        />
-        <input
-          ref={zip}
-          type="file"
-          hidden
-          accept=".zip"
-          onChange={(e) => {
-            void openDroppedDataset(collectInputFiles(e.currentTarget.files));
-            e.currentTarget.value = '';
-          }}
-        />
         {source && (
           <p className="muted small" title={source.note}>
             {source.title}

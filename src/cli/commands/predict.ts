@@ -119,15 +119,32 @@ async function openModel(
   return bundle;
 }
 
-async function findPostprocessing(bundle: ModelBundle): Promise<PostprocessingStep[] | undefined> {
-  if (bundle.kind !== 'nnunet') return undefined;
+/**
+ * The postprocessing a results folder prescribes. nnUNetv2_predict applies none; nnU-Net's
+ * find_best_configuration leaves it in `crossval_results_folds_<folds>/postprocessing.json` for
+ * nnUNetv2_apply_postprocessing. So: a postprocessing.json at the results folder's root is applied (it was
+ * put there for this model); a cross-validation one only with --postprocessing (the one for the folds in
+ * use, else the first found).
+ */
+async function findPostprocessing(
+  bundle: ModelBundle,
+  folds: string[],
+  requested: boolean,
+): Promise<{ steps?: PostprocessingStep[]; file?: string; skipped?: string }> {
+  if (bundle.kind !== 'nnunet') return {};
   const files = bundle.model.folder.files;
   const root = bundle.model.folder.root;
-  const candidates = files.paths
-    .filter((p) => p.startsWith(root) && p.endsWith('postprocessing.json'))
-    .sort((a, b) => a.length - b.length);
-  if (candidates.length === 0) return undefined;
-  return parsePostprocessing(await readJsonFile(files, candidates[0]), `${files.name}/${candidates[0]}`);
+  const all = files.paths.filter((p) => p.startsWith(root) && p.endsWith('postprocessing.json'));
+  const atRoot = all.find((p) => p === `${root}postprocessing.json`);
+  const forFolds = all.find(
+    (p) => p === `${root}crossval_results_folds_${folds.join('_')}/postprocessing.json`,
+  );
+  const chosen = atRoot ?? (requested ? (forFolds ?? all.sort((a, b) => a.length - b.length)[0]) : undefined);
+  if (!chosen) return all.length ? { skipped: `${files.name}/${all[0]}` } : {};
+  return {
+    steps: parsePostprocessing(await readJsonFile(files, chosen), `${files.name}/${chosen}`),
+    file: `${files.name}/${chosen}`,
+  };
 }
 
 export const predictCommand: Command = {
@@ -137,7 +154,7 @@ export const predictCommand: Command = {
   usage: [
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
-    '                [--threads N] [--checkpoint final|best|latest] [--no-postprocessing]',
+    '                [--threads N] [--checkpoint final|best|latest] [--postprocessing | --no-postprocessing]',
     '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
@@ -158,6 +175,7 @@ export const predictCommand: Command = {
         backend: { type: 'string' },
         threads: { type: 'string' },
         checkpoint: { type: 'string' },
+        postprocessing: { type: 'boolean' },
         'no-postprocessing': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
       },
@@ -213,7 +231,6 @@ export const predictCommand: Command = {
     const cases = groupCases(await listInputs(input, ending), ending, channels);
     if (cases.length === 0)
       throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
-    const postprocessing = values['no-postprocessing'] ? undefined : await findPostprocessing(bundle);
 
     const ort = await loadRuntime(backend, threads);
     let nets: ModelNetworks;
@@ -222,9 +239,16 @@ export const predictCommand: Command = {
     } catch (e) {
       throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
     }
+    const pp = values['no-postprocessing']
+      ? {}
+      : await findPostprocessing(bundle, nets.folds, values.postprocessing === true);
+    const postprocessing = pp.steps;
     log(
       `tessera predict: ${cases.length} case(s), ${bundle.kind === 'nnunet' ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}` : bundle.bundle.card.name}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
+    if (pp.file) log(`  postprocessing: ${pp.file}`);
+    else if (pp.skipped)
+      log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
     await fs.mkdir(output, { recursive: true });
     if (bundle.kind === 'nnunet') {
       await writeFileBytes(

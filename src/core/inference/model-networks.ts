@@ -8,7 +8,7 @@ import { type Backend, createOnnxNetwork, type OnnxNetwork, type OrtLike } from 
 export interface ModelNetworks {
   networks: OnnxNetwork[];
   folds: string[];
-  /** nnU-Net's TTA axes from the checkpoint (all spatial axes when it does not say) */
+  /** nnU-Net's TTA axes: the first fold's checkpoint's; none when it has None or no entry (as nnU-Net) */
   mirrorAxes: number[];
   backend: Backend;
   precision: 'fp32' | 'fp16';
@@ -17,13 +17,19 @@ export interface ModelNetworks {
 
 export interface NetworkOptions {
   backend: Backend;
-  /** folds to use (nnU-Net results folders); default all the bundle has */
+  /** folds to use (nnU-Net results folders); default the numbered ones (fold_all if it is the only one) */
   folds?: string[];
   /** fp16 only where the GPU has shader-f16 (see model/onnx/variant.ts chooseVariant) */
   precision?: 'fp32' | 'fp16';
   /** prove that every node runs on WebGPU (session creation fails otherwise) */
   strictWebGPU?: boolean;
   threads?: number;
+}
+
+/** nnU-Net's fold auto-detection: the numbered folds; fold_all only when it is the only one. */
+export function defaultFolds(available: readonly string[]): string[] {
+  const numbered = available.filter((f) => f !== 'all');
+  return numbered.length ? numbered : [...available];
 }
 
 /**
@@ -55,7 +61,7 @@ export async function createModelNetworks(
     }
     const model = bundle.model;
     const available = [...model.checkpoints.keys()];
-    const folds = o.folds?.length ? o.folds : available;
+    const folds = o.folds?.length ? o.folds : defaultFolds(available);
     for (const f of folds) {
       if (!model.checkpoints.has(f)) {
         throw new TesseraError(
@@ -65,10 +71,11 @@ export async function createModelNetworks(
         );
       }
     }
-    let mirrorAxes: number[] | null = null;
+    // nnUNetPredictor takes the axes from the first fold only; None (nnUNetTrainerNoMirroring, NoDA, …) or
+    // a missing entry means no mirroring at all, even with TTA on.
+    const mirrorAxes = model.checkpoints.get(folds[0])?.inferenceAllowedMirroringAxes ?? [];
     for (const f of folds) {
       const ckpt = model.checkpoints.get(f)!;
-      mirrorAxes ??= ckpt.inferenceAllowedMirroringAxes;
       const onnx = await exportFold(model, f, { precision });
       networks.push(
         await createOnnxNetwork(ort, onnx, o.backend, {
@@ -78,11 +85,10 @@ export async function createModelNetworks(
         }),
       );
     }
-    const dim = model.spec.dim;
     return {
       networks,
       folds,
-      mirrorAxes: mirrorAxes ?? Array.from({ length: dim }, (_, i) => i),
+      mirrorAxes,
       backend: o.backend,
       precision,
       release,
