@@ -42,7 +42,7 @@ import {
   FineTuner,
   type TrainerEvent,
 } from './fine-tuner';
-import { prepareTrainingCase } from './prepare-case';
+import { assertTrainableLabels, prepareTrainingCase } from './prepare-case';
 import { nnunetSplit } from './split';
 import { validateCases } from './validate-cases';
 
@@ -103,6 +103,7 @@ export async function prepare(req: PrepareRequest, ctx?: HandlerContext): Promis
   dispose();
   const files = fileSetFromFiles(req.model.name, req.model.files);
   const model = await openNnunetModel(files);
+  assertTrainableLabels(model.folder.datasetJson, `${req.model.name}/dataset.json`);
   const root = model.folder.root;
   const plansText = await readText(files, `${root}plans.json`);
   const datasetJsonText = await readText(files, `${root}dataset.json`);
