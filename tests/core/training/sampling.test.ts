@@ -73,7 +73,10 @@ describe('trainable label setups', () => {
   it('refuses regions and ignore labels, in one line naming the file', () => {
     expect(() => assertTrainableLabels({ labels: { background: 0, a: 1, b: 2 } })).not.toThrow();
     expect(() =>
-      assertTrainableLabels({ labels: { background: 0, whole: [1, 2], core: 2 } }, 'x/dataset.json'),
+      assertTrainableLabels(
+        { labels: { background: 0, whole: [1, 2], core: 2 }, regions_class_order: [1, 2] },
+        'x/dataset.json',
+      ),
     ).toThrow(/x\/dataset.json: declares regions/);
     expect(() => assertTrainableLabels({ labels: { background: 0, a: 1, ignore: 2 } })).toThrow(/ignore/);
   });
