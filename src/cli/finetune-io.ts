@@ -18,7 +18,7 @@ import { configurationNames } from '../core/model/plans-config';
 import { type PyJsonValue, parsePythonJson } from '../core/planning/python-json';
 import type { LabelDict } from '../core/preprocessing/class-locations';
 import { readPreprocessingPlans } from '../core/preprocessing/plans-view';
-import { prepareTrainingCase } from '../core/training/prepare-case';
+import { assertTrainableLabels, prepareTrainingCase } from '../core/training/prepare-case';
 import type { TrainingCase } from '../core/training/training-case';
 import { directorySource } from './dataset-dir-source';
 import { openFileSet } from './node-file-set';
@@ -77,6 +77,7 @@ export async function openStartingModel(
   const datasetJsonText = await readText(files, `${root}dataset.json`);
   const plans = JSON.parse(plansText);
   const datasetJson = JSON.parse(datasetJsonText);
+  assertTrainableLabels(datasetJson, `${target}/dataset.json`);
   if (!configuration) {
     const names = configurationNames(plans);
     throw new TesseraError(

@@ -17,7 +17,9 @@ const REEXEC_FLAG = 'TESSERA_WEBGPU_REEXEC';
  * LD_LIBRARY_PATH/VK_ICD_FILENAMES set (the dynamic linker reads them only at start): `reexec` is then
  * the child's exit status and the caller should return it.
  */
-export async function openNodeWebGpu(): Promise<{ backend: WebGpuBackend } | { reexec: number }> {
+export async function openNodeWebGpu(
+  allowReexec = true,
+): Promise<{ backend: WebGpuBackend } | { reexec: number }> {
   let mod: { create(o: string[]): GPU; globals: object };
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
@@ -32,7 +34,7 @@ export async function openNodeWebGpu(): Promise<{ backend: WebGpuBackend } | { r
   try {
     return { backend: new WebGpuBackend(await openGpu(mod.create([]))) };
   } catch (e) {
-    if (process.env[REEXEC_FLAG] || !fs.existsSync(ICD)) throw e;
+    if (!allowReexec || process.env[REEXEC_FLAG] || !fs.existsSync(ICD)) throw e;
     const ld = process.env.LD_LIBRARY_PATH;
     const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       stdio: 'inherit',
@@ -61,19 +63,25 @@ export function parseBackendChoice(v: string | undefined, command: string): Back
 }
 
 /**
- * The engine backend for a CLI command. auto: WebGPU when an adapter opens, else the CPU twin (with a
- * note on stderr).
+ * The engine backend for a CLI command. auto: WebGPU on a hardware adapter, else the CPU twin (with a note
+ * on stderr) — a software adapter (SwiftShader) trains slower than the CPU twin. webgpu: any adapter,
+ * Chromium's SwiftShader included.
  */
 export async function openBackend(
   choice: BackendChoice,
   note: (s: string) => void,
 ): Promise<{ backend: Backend } | { reexec: number }> {
   if (choice === 'cpu') return { backend: new CpuBackend() };
+  if (choice === 'webgpu') return openNodeWebGpu();
   try {
-    return await openNodeWebGpu();
+    const r = await openNodeWebGpu(false);
+    if ('reexec' in r || !r.backend.ctx.software) return r;
+    note(
+      `WebGPU adapter is software (${r.backend.ctx.description}); using the CPU backend (--backend webgpu forces it)\n`,
+    );
+    r.backend.dispose();
   } catch (e) {
-    if (choice === 'webgpu') throw e;
-    note(`WebGPU unavailable (${(e as Error).message}); using the CPU backend\n`);
-    return { backend: new CpuBackend() };
+    note(`WebGPU unavailable (${(e as Error).message.split('\n')[0]}); using the CPU backend\n`);
   }
+  return { backend: new CpuBackend() };
 }

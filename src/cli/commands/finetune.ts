@@ -31,7 +31,8 @@ export const finetuneCommand: Command = {
   usage:
     'tessera finetune -m <results_folder> -d <raw_dataset_dir> -o <out_folder> [--iterations N] [--epochs E] ' +
     '[--lr 0.01] [--patch z,y,x] [--batch N] [--backend auto|webgpu|cpu] [--fold 0-4|all] [--freeze-encoder] ' +
-    '[--from-scratch] [-c configuration] [--val-iterations N] [--no-augment] [--spatial-augment] [--seed S] [--no-onnx]',
+    '[--from-scratch] [-c configuration] [--val-iterations N] [--val-step 0.5] [--no-augment] [--spatial-augment] ' +
+    '[--seed S] [--no-onnx]',
   async run(argv, out) {
     const { values } = parseCommandArgs(
       'finetune',
@@ -55,6 +56,7 @@ export const finetuneCommand: Command = {
         'spatial-augment': { type: 'boolean' },
         seed: { type: 'string' },
         'no-onnx': { type: 'boolean' },
+        'val-step': { type: 'string' },
       },
       false,
     );
@@ -194,7 +196,9 @@ export const finetuneCommand: Command = {
       await tuner.run();
 
       out.stdout(`validating on ${val.length} case(s) with the sliding window\n`);
-      const v = await validateCases(net, val, patch);
+      const valStep = values['val-step'] === undefined ? 0.5 : Number(values['val-step']);
+      if (!(valStep > 0 && valStep <= 1)) throw bad('--val-step must be in (0, 1]');
+      const v = await validateCases(net, val, patch, undefined, valStep);
       const labelNames = Object.entries((model.datasetJson as { labels: Record<string, unknown> }).labels)
         .filter(([, value]) => value !== 0)
         .map(([name]) => name);

@@ -90,17 +90,22 @@ export interface Backend {
   /** out[0] += Σ t² over all given tensors. */
   sumSquares(ts: readonly Tensor[], out: Tensor): void;
   /**
-   * torch.optim.SGD (dampening 0, nesterov) on one parameter after clip_grad_norm_: the gradient is first
+   * torch.optim.SGD (dampening 0, Nesterov unless nesterov is false) on one parameter after clip_grad_norm_: the gradient is first
    * scaled by min(1, maxNorm / (sqrt(sumSq[0]) + 1e-6)). `first` = no momentum buffer yet (it becomes
    * the gradient, as torch does).
    */
-  sgdStep(
-    p: Tensor,
-    grad: Tensor,
-    momentum: Tensor,
-    sumSq: Tensor,
-    h: { lr: number; momentum: number; weightDecay: number; maxNorm: number; first: boolean },
-  ): void;
+  sgdStep(p: Tensor, grad: Tensor, momentum: Tensor, sumSq: Tensor, h: SgdStepSettings): void;
+}
+
+export interface SgdStepSettings {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  maxNorm: number;
+  /** no momentum buffer yet */
+  first: boolean;
+  /** torch's nesterov flag (nnU-Net: true) */
+  nesterov?: boolean;
 }
 
 export interface BackendInfo {

@@ -13,7 +13,7 @@ import { TesseraError } from '../errors';
 import { readNpy } from '../io/npy';
 import type { NetworkSpec } from '../model/architecture';
 import type { Backend } from './backend';
-import { deepSupervisionWeights } from './deep-supervision';
+import { deepSupervisionScales, deepSupervisionTargets, deepSupervisionWeights } from './deep-supervision';
 import { sgdStep } from './optimizer';
 import type { Param } from './parameters';
 import { numel } from './tensor';
@@ -206,12 +206,22 @@ export async function runFixture(
     ? (m.deep_supervision_weights ?? deepSupervisionWeights(spec.nStages))
     : [1];
   const labels = [];
+  const full = await load('target_0');
+  const scales = spec.deepSupervision ? deepSupervisionScales(spec) : [c.patch.map(() => 1)];
   for (let i = 0; i < weights.length; i++) {
-    const t = await load(`target_${i}`, weights[i] !== 0);
+    const t = await load(`target_${i}`, false);
     const shape = m.arrays[`target_${i}`]?.shape;
     // (b, 1, *spatial) as nnU-Net's loader gives it, or (b, *spatial)
     const spatial = shape?.slice(-c.patch.length);
-    labels.push(t && shape && spatial ? be.tensor(t, [shape[0], 1, ...to5(spatial)]) : be.zeros([1]));
+    if (t && shape && spatial) labels.push(be.tensor(t, [shape[0], 1, ...to5(spatial)]));
+    else if (weights[i] === 0) labels.push(be.zeros([1]));
+    else {
+      // not stored: downsample target_0 as nnU-Net's DownsampleSegForDSTransform does
+      const s3 = to5(scales[i]);
+      const seg = Int16Array.from(full!);
+      const [ds] = deepSupervisionTargets(seg, c.batch, to5(c.patch), [s3]);
+      labels.push(be.tensor(ds.data, ds.shape));
+    }
   }
   const loss = { batchDice: c.batch_dice, smooth: 1e-5, weights };
   const opt = m.optimizer;
@@ -219,7 +229,7 @@ export async function runFixture(
     lr: opt.lr,
     momentum: opt.momentum,
     weightDecay: opt.weight_decay,
-    nesterov: true as const,
+    nesterov: opt.nesterov !== false,
     maxNorm: opt.clip_grad_norm,
   };
 
@@ -302,7 +312,7 @@ export async function runFixture(
   };
 }
 
-/** Spatial dims as (d, h, w): a 2-D patch gets d = 1. */
+/** Spatial dims as (d, h, w): a 2-D patch gets d = 1 (scales: 1). */
 function to5(spatial: readonly number[]): number[] {
   return spatial.length === 2 ? [1, spatial[0], spatial[1]] : [...spatial];
 }

@@ -6,7 +6,7 @@ export interface SgdSettings {
   lr: number;
   momentum: number;
   weightDecay: number;
-  nesterov: true;
+  nesterov: boolean;
   /** clip_grad_norm_ max norm. */
   maxNorm: number;
 }
@@ -43,6 +43,7 @@ export function sgdStep(be: Backend, params: readonly Param[], lr: number, s: Sg
       weightDecay: s.weightDecay,
       maxNorm: s.maxNorm,
       first: !p.momentumInit,
+      nesterov: s.nesterov,
     });
     p.momentumInit = true;
   }

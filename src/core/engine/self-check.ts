@@ -172,7 +172,7 @@ export const KERNEL_CASES: Array<[string, Case]> = [
     },
   ],
   [
-    'clip + SGD (first step, then with momentum)',
+    'clip + SGD (first step, then with momentum, Nesterov and plain)',
     (be, t) => {
       const p = t(data(21, 100), [100]);
       const g = t(data(22, 100, 3), [100]);
@@ -182,6 +182,7 @@ export const KERNEL_CASES: Array<[string, Case]> = [
       const h = { lr: 0.01, momentum: 0.99, weightDecay: 3e-5, maxNorm: 12, first: true };
       be.sgdStep(p, g, m, s, h);
       be.sgdStep(p, g, m, s, { ...h, first: false, maxNorm: 1e6 });
+      be.sgdStep(p, g, m, s, { ...h, first: false, nesterov: false });
       return [p, m, s];
     },
   ],

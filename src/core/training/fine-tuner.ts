@@ -9,7 +9,11 @@
  * honouring pause()/resume()/cancel(); listeners receive iteration, epoch and state events.
  */
 import type { Backend } from '../engine/backend';
-import { deepSupervisionScales, deepSupervisionWeights } from '../engine/deep-supervision';
+import {
+  deepSupervisionScales,
+  deepSupervisionTargets,
+  deepSupervisionWeights,
+} from '../engine/deep-supervision';
 import { NNUNET_SGD, polyLr, type SgdSettings, sgdStep } from '../engine/optimizer';
 import { Rng } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
@@ -18,7 +22,6 @@ import type { UNet } from '../engine/unet';
 import { TesseraError } from '../errors';
 import { augmentIntensity, augmentMirror, augmentSpatial, spatialPatch } from './augment';
 import { emptyTrainingLog, type TrainingLogLists } from './checkpoint-out';
-import { deepSupervisionTargets } from './ds-targets';
 import { type Batch, PatchSampler } from './patch-sampler';
 import { accumulateCounts, dicePerClass, emptyCounts, nanMean } from './pseudo-dice';
 import type { TrainingCase } from './training-case';

@@ -1,6 +1,7 @@
 import { TesseraError } from '../errors';
 import type { Volume } from '../io/volume';
 import { frameCount, zyxShape, zyxSpacing } from '../io/volume';
+import { labelScheme } from '../model/labels';
 import type { LabelDict } from '../preprocessing/class-locations';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { preprocessCase } from '../preprocessing/preprocess-case';
@@ -31,4 +32,27 @@ export function prepareTrainingCase(
     { labels },
   );
   return { id, data: p.data, seg: p.seg, shape: p.shape, classLocations: p.classLocations ?? {} };
+}
+
+/**
+ * The label setups the trainer implements: plain labels with DC_and_CE_loss. Region-based training
+ * (DC_and_BCE_loss, sigmoid heads) and an ignore label (masked loss) are refused, naming the file.
+ */
+export function assertTrainableLabels(datasetJson: unknown, file = 'dataset.json'): void {
+  const s = labelScheme(datasetJson, file);
+  if (s.hasRegions)
+    throw new TesseraError(
+      'bad-dataset',
+      file,
+      'declares regions: region-based training is not supported yet',
+    );
+  if (s.ignoreLabel !== null)
+    throw new TesseraError(
+      'bad-dataset',
+      file,
+      'declares an "ignore" label: training with it is not supported yet',
+    );
+  const expected = Array.from({ length: s.allLabels.length }, (_, i) => i);
+  if (s.allLabels.some((v, i) => v !== expected[i]))
+    throw new TesseraError('bad-dataset', file, 'label values must be consecutive from 0');
 }

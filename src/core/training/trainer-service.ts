@@ -42,7 +42,7 @@ import {
   FineTuner,
   type TrainerEvent,
 } from './fine-tuner';
-import { prepareTrainingCase } from './prepare-case';
+import { assertTrainableLabels, prepareTrainingCase } from './prepare-case';
 import { nnunetSplit } from './split';
 import { validateCases } from './validate-cases';
 
@@ -85,10 +85,16 @@ let session: Session | null = null;
 
 async function openBackend(choice: 'auto' | 'webgpu' | 'cpu'): Promise<{ be: Backend; note?: string }> {
   if (choice === 'cpu') return { be: new CpuBackend() };
+  if (choice === 'webgpu') return { be: new WebGpuBackend(await openGpu()) };
   try {
-    return { be: new WebGpuBackend(await openGpu()) };
+    const ctx = await openGpu();
+    if (!ctx.software) return { be: new WebGpuBackend(ctx) };
+    ctx.device.destroy();
+    return {
+      be: new CpuBackend(),
+      note: `the WebGPU adapter is software (${ctx.description}); training on the CPU`,
+    };
   } catch (e) {
-    if (choice === 'webgpu') throw e;
     return { be: new CpuBackend(), note: `WebGPU unavailable (${describeError(e)}); training on the CPU` };
   }
 }
@@ -97,6 +103,7 @@ export async function prepare(req: PrepareRequest, ctx?: HandlerContext): Promis
   dispose();
   const files = fileSetFromFiles(req.model.name, req.model.files);
   const model = await openNnunetModel(files);
+  assertTrainableLabels(model.folder.datasetJson, `${req.model.name}/dataset.json`);
   const root = model.folder.root;
   const plansText = await readText(files, `${root}plans.json`);
   const datasetJsonText = await readText(files, `${root}dataset.json`);

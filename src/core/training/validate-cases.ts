@@ -1,6 +1,6 @@
 /**
  * Validation on whole cases, as nnU-Net's final validation does it but in the preprocessed space: each
- * case predicted with the sliding window (step 0.5, Gaussian weighting, no mirroring), argmax, then Dice
+ * case predicted with the sliding window (step 0.5 by default, Gaussian weighting, no mirroring), argmax, then Dice
  * per foreground class against the case's labels (−1 outside the nonzero mask counts as background).
  * Per class: NaN when the class is neither in the labels nor predicted (nnU-Net's compute_metrics); the
  * summary is the mean over cases (ignoring NaN) per class and their mean, like summary.json's foreground_mean.
@@ -46,6 +46,7 @@ export async function validateCases(
   cases: readonly TrainingCase[],
   patchSize: number[],
   onCase?: (done: number, total: number) => void,
+  tileStepSize = 0.5,
 ): Promise<ValidationResult> {
   const K = net.spec.numClasses;
   const fn = engineNetworkFn(net);
@@ -60,7 +61,7 @@ export async function validateCases(
       c.data,
       [c.data.length, Z, Y, X],
       [fn],
-      { patchSize, numClasses: K, tileStepSize: 0.5, useGaussian: true, mirrorAxes: [] },
+      { patchSize, numClasses: K, tileStepSize, useGaussian: true, mirrorAxes: [] },
       ({ z, logits }) => {
         for (let v = 0; v < plane; v++) {
           let best = 0;

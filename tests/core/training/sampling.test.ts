@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deepSupervisionTargets, nearestExactIndex } from '../../../src/core/training/ds-targets';
+import { deepSupervisionTargets, nearestExactIndex } from '../../../src/core/engine/deep-supervision';
 import { PatchSampler } from '../../../src/core/training/patch-sampler';
+import { assertTrainableLabels } from '../../../src/core/training/prepare-case';
 import { nnunetSplit } from '../../../src/core/training/split';
 import { syntheticCase } from './synthetic';
 
@@ -65,5 +66,18 @@ describe('deep-supervision targets', () => {
     expect(Math.min(...full.data)).toBe(0);
     // element (b=1, z=1, y=0, x=1) of the half target is source (1, 3, 1, 3)
     expect(half.data[8 + 4 + 1]).toBe(Math.max(0, seg[64 + 3 * 16 + 1 * 4 + 3]));
+  });
+});
+
+describe('trainable label setups', () => {
+  it('refuses regions and ignore labels, in one line naming the file', () => {
+    expect(() => assertTrainableLabels({ labels: { background: 0, a: 1, b: 2 } })).not.toThrow();
+    expect(() =>
+      assertTrainableLabels(
+        { labels: { background: 0, whole: [1, 2], core: 2 }, regions_class_order: [1, 2] },
+        'x/dataset.json',
+      ),
+    ).toThrow(/x\/dataset.json: declares regions/);
+    expect(() => assertTrainableLabels({ labels: { background: 0, a: 1, ignore: 2 } })).toThrow(/ignore/);
   });
 });

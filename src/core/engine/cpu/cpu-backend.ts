@@ -1,4 +1,4 @@
-import type { Backend } from '../backend';
+import type { Backend, SgdStepSettings } from '../backend';
 import type { ConvGeometry, Shape, Tensor } from '../tensor';
 import { convOutputShape, convTransposeOutputShape, numel, shapeText } from '../tensor';
 import { convForward, convGradInput, convGradWeight } from './conv';
@@ -206,14 +206,18 @@ export class CpuBackend implements Backend {
     }
     this.d(out)[0] += s;
   }
-  sgdStep(
-    p: Tensor,
-    grad: Tensor,
-    momentum: Tensor,
-    sumSq: Tensor,
-    h: { lr: number; momentum: number; weightDecay: number; maxNorm: number; first: boolean },
-  ): void {
+  sgdStep(p: Tensor, grad: Tensor, momentum: Tensor, sumSq: Tensor, h: SgdStepSettings): void {
     const clip = clipFactor(this.d(sumSq)[0], h.maxNorm);
-    sgdStep(this.d(p), this.d(grad), this.d(momentum), clip, h.lr, h.momentum, h.weightDecay, h.first);
+    sgdStep(
+      this.d(p),
+      this.d(grad),
+      this.d(momentum),
+      clip,
+      h.lr,
+      h.momentum,
+      h.weightDecay,
+      h.first,
+      h.nesterov ?? true,
+    );
   }
 }

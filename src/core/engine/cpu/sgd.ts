@@ -20,12 +20,13 @@ export function sgdStep(
   momentum: number,
   weightDecay: number,
   first: boolean,
+  nesterov = true,
 ): void {
   for (let i = 0; i < p.length; i++) {
     let d = f(f(grad[i] * clip) + f(weightDecay * p[i]));
     const b = first ? d : f(f(momentum * buf[i]) + d);
     buf[i] = b;
-    d = f(d + f(momentum * b));
+    d = nesterov ? f(d + f(momentum * b)) : b;
     p[i] = f(p[i] - f(lr * d));
   }
 }

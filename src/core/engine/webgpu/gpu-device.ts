@@ -17,6 +17,8 @@ export interface GpuContext {
   device: GPUDevice;
   description: string;
   isFallbackAdapter: boolean;
+  /** A CPU-emulated adapter (SwiftShader, llvmpipe): slower for training than the CPU twin. */
+  software: boolean;
   limits: {
     maxBufferSize: number;
     maxStorageBufferBindingSize: number;
@@ -48,6 +50,9 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
     device,
     description,
     isFallbackAdapter: !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+    software:
+      !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+      /swiftshader|llvmpipe|lavapipe|software/i.test(description),
     limits: {
       maxBufferSize: device.limits.maxBufferSize,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

@@ -21,6 +21,8 @@ export class Runner {
   private error: Error | null = null;
   private lost = false;
   dispatches = 0;
+  /** When set, every dispatch is also recorded (see replayTimed), for profiling. */
+  recording: Array<{ kernel: Kernel; buffers: GPUBuffer[] }> | null = null;
 
   constructor(readonly device: GPUDevice) {
     device.lost.then((info) => {
@@ -65,6 +67,7 @@ export class Runner {
 
   /** Bind buffers 0..n−1 in order (read-only or read-write as the shader declares) and dispatch. */
   run(kernel: Kernel, buffers: GPUBuffer[]): void {
+    this.recording?.push({ kernel, buffers });
     const { code, groups } = kernel;
     const pipeline = this.pipeline(code);
     const bindGroup = this.device.createBindGroup({
@@ -121,6 +124,24 @@ export class Runner {
     staging.unmap();
     staging.destroy();
     this.check();
+    return out;
+  }
+
+  /**
+   * Profiling: runs each recorded dispatch again on its own and times it (wall clock, submit to done).
+   * Buffer contents may have changed since; the work does not depend on them.
+   */
+  async replayTimed(): Promise<Array<{ kernel: Kernel; ms: number }>> {
+    const rec = this.recording ?? [];
+    this.recording = null;
+    await this.sync();
+    const out: Array<{ kernel: Kernel; ms: number }> = [];
+    for (const r of rec) {
+      const t0 = performance.now();
+      this.run(r.kernel, r.buffers);
+      await this.sync();
+      out.push({ kernel: r.kernel, ms: performance.now() - t0 });
+    }
     return out;
   }
 

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend';
+import type { Backend, SgdStepSettings } from '../backend';
 import type { ConvGeometry, Shape, Tensor } from '../tensor';
 import { convOutputShape, convTransposeOutputShape, numel, shapeText } from '../tensor';
 import { BufferPool } from './buffer-pool';
@@ -371,13 +371,7 @@ export class WebGpuBackend implements Backend {
   sumSquares(ts: readonly Tensor[], out: Tensor): void {
     for (const t of ts) this.runner.run(sumSquaresWgsl(t.size), [this.b(t), this.b(out)]);
   }
-  sgdStep(
-    p: Tensor,
-    grad: Tensor,
-    momentum: Tensor,
-    sumSq: Tensor,
-    h: { lr: number; momentum: number; weightDecay: number; maxNorm: number; first: boolean },
-  ): void {
+  sgdStep(p: Tensor, grad: Tensor, momentum: Tensor, sumSq: Tensor, h: SgdStepSettings): void {
     const key = `${h.lr},${h.momentum},${h.weightDecay},${h.maxNorm}`;
     if (!this.hyper) this.hyper = this.alloc([4]);
     if (key !== this.hyperKey) {
@@ -388,7 +382,7 @@ export class WebGpuBackend implements Backend {
       );
       this.hyperKey = key;
     }
-    this.runner.run(sgdWgsl(p.size, h.first), [
+    this.runner.run(sgdWgsl(p.size, h.first, h.nesterov ?? true), [
       this.b(p),
       this.b(grad),
       this.b(momentum),

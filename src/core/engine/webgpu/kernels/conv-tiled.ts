@@ -265,11 +265,15 @@ ${LOAD_INPUT_TILE}
         let kh = (k / KW) % KH;
         let kw = k % KW;
         var s = 0.0;
-        for (var t = 0u; t < TVOL; t++) {
-          let ld = t / (TH * TW);
-          let lh = (t / TW) % TH;
-          let lw = t % TW;
-          s = s + gt[j * TVOL + t] * xt[c * ITILE + ((ld * SD + kd) * IH + lh * SH + kh) * IW + lw * SW + kw];
+        var t = j * TVOL;
+        for (var ld = 0u; ld < TD; ld++) {
+          for (var lh = 0u; lh < TH; lh++) {
+            let row = c * ITILE + ((ld * SD + kd) * IH + lh * SH + kh) * IW + kw;
+            for (var lw = 0u; lw < TW; lw++) {
+              s = s + gt[t] * xt[row + lw * SW];
+              t++;
+            }
+          }
         }
         acc[q] = acc[q] + s;
       }

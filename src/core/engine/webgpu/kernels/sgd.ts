@@ -4,7 +4,7 @@
  */
 import { bindings, consts, type Kernel, linear, linearMain } from './common';
 
-export function sgdWgsl(size: number, first: boolean): Kernel {
+export function sgdWgsl(size: number, first: boolean, nesterov = true): Kernel {
   return linear(
     size,
     `${consts({ TOTAL: size })}
@@ -21,7 +21,7 @@ ${linearMain(`
   var d = g[i] * clip + hyper[2] * p[i];
   let b = ${first ? 'd' : 'hyper[1] * buf[i] + d'};
   buf[i] = b;
-  d = d + hyper[1] * b;
+  d = ${nesterov ? 'd + hyper[1] * b' : 'b'};
   p[i] = p[i] - hyper[0] * d;`)}`,
   );
 }
