@@ -7,12 +7,13 @@ import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describeError, TesseraError } from '../src/core/errors';
-import { type GpuOutput, gpuAccumulatorFactory } from '../src/core/inference/gpu-tile-accumulator';
+import { gpuAccumulatorFactory } from '../src/core/inference/gpu-tile-accumulator';
 import { createModelNetworks, type ModelNetworks } from '../src/core/inference/model-networks';
 import type { Backend, OrtLike } from '../src/core/inference/onnx-network';
 import { type PostprocessingStep, parsePostprocessing } from '../src/core/inference/postprocessing';
 import { predictWithCard } from '../src/core/inference/predict-card';
 import { predictCase } from '../src/core/inference/predict-case';
+import type { AccumulatorFactory, NetworkFn } from '../src/core/inference/predict-sliding-window';
 import type { Volume } from '../src/core/io/volume';
 import { zyxShape, zyxSpacing } from '../src/core/io/volume';
 import { fileSetFromFiles, readJsonFile } from '../src/core/model/bundle/file-set';
@@ -142,29 +143,27 @@ async function run(
       signal: ctx.signal,
       onProgress: ctx.progress,
     };
+    const predict = <T>(networks: NetworkFn<T>[], accumulator?: AccumulatorFactory<T>) =>
+      predictCase<T>(
+        input,
+        plans,
+        bundle.model.configuration,
+        datasetJson,
+        networks,
+        bundle.model.spec.patchSize,
+        {
+          ...options,
+          accumulator,
+        },
+      );
+    // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
     const r =
       backend === 'webgpu'
-        ? await predictCase<GpuOutput>(
-            input,
-            plans,
-            bundle.model.configuration,
-            datasetJson,
+        ? await predict(
             nets.networks.map((n) => n.runOnGpu),
-            bundle.model.spec.patchSize,
-            {
-              ...options,
-              accumulator: gpuAccumulatorFactory(await ort.env.webgpu.device),
-            },
+            gpuAccumulatorFactory(await ort.env.webgpu.device),
           )
-        : await predictCase(
-            input,
-            plans,
-            bundle.model.configuration,
-            datasetJson,
-            nets.networks.map((n) => n.run),
-            bundle.model.spec.patchSize,
-            options,
-          );
+        : await predict(nets.networks.map((n) => n.run));
     return { labels: r.labels, tiles: r.tiles, timings: r.timings };
   }
   return predictWithCard(v, bundle.bundle.card, nets.networks[0].run, {
