@@ -29,7 +29,8 @@ const MODEL = path.join(
   'reference/models/Dataset001_TSAbdomenCT/nnUNetTrainer__nnUNetPlans__3d_fullres_tiny',
 );
 const INPUT = path.join(SHARED, 'reference/raw/Dataset001_TSAbdomenCT/imagesTs/tsctfull_000_0000.nii.gz');
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3);
+const runsAt = process.argv.indexOf('--runs');
+const runs = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 3;
 const OUT = path.join(ROOT, 'test-results/bench-predict');
 
 function median(xs: number[]): number {
