@@ -7,7 +7,7 @@ import type { Backend } from './backend';
 import type { Param } from './parameters';
 import { ensureGradStorage } from './parameters';
 import type { Tape, Value } from './tape';
-import type { ConvGeometry } from './tensor';
+import type { ConvGeometry, Tensor } from './tensor';
 
 export interface Ctx {
   be: Backend;
@@ -25,9 +25,20 @@ function markGrad(ctx: Ctx, p: Param | null): void {
   p.hasGrad = true;
 }
 
-export function conv(ctx: Ctx, x: Value, w: Param, b: Param | null, g: ConvGeometry): Value {
+/**
+ * Records a layer with weight w and optional bias b (conv, transposed conv): the weight gradient needs the
+ * layer's input, so it is retained only when the weights train; the input gradient needs dy and w only.
+ */
+function weightedLayer(
+  ctx: Ctx,
+  x: Value,
+  w: Param,
+  b: Param | null,
+  y: Tensor,
+  gradWeight: (x: Tensor, dy: Tensor, dw: Tensor, db: Tensor | null) => void,
+  gradInput: (dy: Tensor) => Tensor,
+): Value {
   const { be, tape } = ctx;
-  const y = be.conv(x.t, w.value, b ? b.value : null, g);
   // weight and bias of one layer are frozen or trained together
   const needW = trainable(ctx, w);
   const needX = !!tape && x.requiresGrad;
@@ -40,9 +51,9 @@ export function conv(ctx: Ctx, x: Value, w: Param, b: Param | null, g: ConvGeome
         if (saved) {
           markGrad(ctx, w);
           markGrad(ctx, b);
-          be.convGradWeight(saved, dy, g, w.grad!, b ? b.grad : null);
+          gradWeight(saved, dy, w.grad!, b ? b.grad : null);
         }
-        if (needX) tape.addGrad(x, be.convGradInput(dy, w.value, x.t.shape, g));
+        if (needX) tape.addGrad(x, gradInput(dy));
         be.release(dy);
       }
       if (saved) be.release(saved);
@@ -51,29 +62,32 @@ export function conv(ctx: Ctx, x: Value, w: Param, b: Param | null, g: ConvGeome
   return out;
 }
 
+export function conv(ctx: Ctx, x: Value, w: Param, b: Param | null, g: ConvGeometry): Value {
+  const { be } = ctx;
+  const y = be.conv(x.t, w.value, b ? b.value : null, g);
+  return weightedLayer(
+    ctx,
+    x,
+    w,
+    b,
+    y,
+    (xt, dy, dw, db) => be.convGradWeight(xt, dy, g, dw, db),
+    (dy) => be.convGradInput(dy, w.value, x.t.shape, g),
+  );
+}
+
 export function convTranspose(ctx: Ctx, x: Value, w: Param, b: Param | null, stride: number[]): Value {
-  const { be, tape } = ctx;
+  const { be } = ctx;
   const y = be.convTranspose(x.t, w.value, b ? b.value : null, stride);
-  const needW = trainable(ctx, w);
-  const needX = !!tape && x.requiresGrad;
-  const out: Value = { t: y, requiresGrad: needX || needW };
-  if (tape && out.requiresGrad) {
-    const saved = needW ? be.retain(x.t) : null;
-    tape.push((run) => {
-      const dy = run ? tape.takeGrad(out) : null;
-      if (dy) {
-        if (saved) {
-          markGrad(ctx, w);
-          markGrad(ctx, b);
-          be.convTransposeGradWeight(saved, dy, stride, w.grad!, b ? b.grad : null);
-        }
-        if (needX) tape.addGrad(x, be.convTransposeGradInput(dy, w.value, stride));
-        be.release(dy);
-      }
-      if (saved) be.release(saved);
-    });
-  }
-  return out;
+  return weightedLayer(
+    ctx,
+    x,
+    w,
+    b,
+    y,
+    (xt, dy, dw, db) => be.convTransposeGradWeight(xt, dy, stride, dw, db),
+    (dy) => be.convTransposeGradInput(dy, w.value, stride),
+  );
 }
 
 /** InstanceNorm (affine) then LeakyReLU with `slope` (0: ReLU, 1: no nonlinearity). */

@@ -15,6 +15,7 @@ import { loadNetworkWeights, readNnunetCheckpoint } from '../../../src/core/mode
 import { emitOnnx } from '../../../src/core/model/onnx/emit-network';
 import { runWasm } from '../../helpers/ort';
 import { REFERENCE, referenceNpy } from '../../helpers/shared';
+import { tinySpec } from '../training/synthetic';
 import { maxAbsDiff, randn } from './helpers';
 
 const TINY = path.join(
@@ -76,16 +77,12 @@ describe('engine forward', () => {
     expect(d).toBeLessThan(1e-4 * scale);
   });
 
+  // the tiny training network with other depths, kernels and strides (and a residual 2-D twin)
   const small: Array<[string, NetworkSpec, number[]]> = [
     [
       'PlainConvUNet 3-D',
-      {
-        networkClass: 'PlainConvUNet',
-        dim: 3,
+      tinySpec({
         inputChannels: 2,
-        numClasses: 3,
-        outputActivation: 'softmax',
-        nStages: 3,
         featuresPerStage: [4, 8, 12],
         kernelSizes: [
           [1, 3, 3],
@@ -99,26 +96,17 @@ describe('engine forward', () => {
         ],
         nPerStageEncoder: [2, 2, 2],
         nConvPerStageDecoder: [2, 2],
-        convBias: true,
-        norm: { op: 'InstanceNorm', eps: 1e-5, affine: true, trackRunningStats: false },
-        dropout: false,
-        nonlin: { op: 'LeakyReLU', negativeSlope: 0.01 },
-        nonlinFirst: false,
-        stemChannels: null,
         deepSupervision: false,
         patchSize: [4, 16, 16],
-      },
+      }),
       [1, 2, 4, 16, 16],
     ],
     [
       'ResidualEncoderUNet 2-D',
-      {
+      tinySpec({
         networkClass: 'ResidualEncoderUNet',
         dim: 2,
-        inputChannels: 1,
         numClasses: 4,
-        outputActivation: 'softmax',
-        nStages: 3,
         featuresPerStage: [4, 8, 16],
         kernelSizes: [
           [3, 3],
@@ -132,15 +120,10 @@ describe('engine forward', () => {
         ],
         nPerStageEncoder: [1, 2, 2],
         nConvPerStageDecoder: [1, 1],
-        convBias: true,
-        norm: { op: 'InstanceNorm', eps: 1e-5, affine: true, trackRunningStats: false },
-        dropout: false,
-        nonlin: { op: 'LeakyReLU', negativeSlope: 0.01 },
-        nonlinFirst: false,
         stemChannels: 4,
         deepSupervision: false,
         patchSize: [24, 20],
-      },
+      }),
       [2, 1, 24, 20],
     ],
   ];

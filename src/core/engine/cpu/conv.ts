@@ -12,6 +12,17 @@ function validRange(outLen: number, inLen: number, s: number, p: number, k: numb
   return [lo, hi];
 }
 
+/** Sizes, stride and padding of a convolution with input xs, output ys and geometry g. */
+function convSizes(xs: Shape, ys: Shape, g: ConvGeometry) {
+  const [N, Ci, D, H, W] = xs;
+  const [, Co, Do, Ho, Wo] = ys;
+  const [kd, kh, kw] = g.kernel;
+  const [sd, sh, sw] = g.stride;
+  const [pd, ph, pw] = g.pad;
+  const [inVol, outVol, kvol] = [D * H * W, Do * Ho * Wo, kd * kh * kw];
+  return { N, Ci, D, H, W, Co, Do, Ho, Wo, kd, kh, kw, sd, sh, sw, pd, ph, pw, inVol, outVol, kvol };
+}
+
 export function convForward(
   x: Float32Array,
   xs: Shape,
@@ -20,14 +31,8 @@ export function convForward(
   ys: Shape,
   g: ConvGeometry,
 ): Float32Array {
-  const [N, Ci, D, H, W] = xs;
-  const [, Co, Do, Ho, Wo] = ys;
-  const [kd, kh, kw] = g.kernel;
-  const [sd, sh, sw] = g.stride;
-  const [pd, ph, pw] = g.pad;
-  const inVol = D * H * W;
-  const outVol = Do * Ho * Wo;
-  const kvol = kd * kh * kw;
+  const { N, Ci, D, H, W, Co, Do, Ho, Wo, kd, kh, kw, sd, sh, sw, pd, ph, pw, inVol, outVol, kvol } =
+    convSizes(xs, ys, g);
   const y = new Float32Array(N * Co * outVol);
   // four output channels per pass: each input value loaded once feeds four accumulators
   const acc = [0, 1, 2, 3].map(() => new Float64Array(outVol));
@@ -83,14 +88,8 @@ export function convGradInput(
   xs: Shape,
   g: ConvGeometry,
 ): Float32Array {
-  const [N, Ci, D, H, W] = xs;
-  const [, Co, Do, Ho, Wo] = ys;
-  const [kd, kh, kw] = g.kernel;
-  const [sd, sh, sw] = g.stride;
-  const [pd, ph, pw] = g.pad;
-  const inVol = D * H * W;
-  const outVol = Do * Ho * Wo;
-  const kvol = kd * kh * kw;
+  const { N, Ci, D, H, W, Co, Do, Ho, Wo, kd, kh, kw, sd, sh, sw, pd, ph, pw, inVol, outVol, kvol } =
+    convSizes(xs, ys, g);
   const dx = new Float32Array(N * Ci * inVol);
   // four input channels per pass: each output gradient loaded once feeds four accumulators
   const acc = [0, 1, 2, 3].map(() => new Float64Array(inVol));
@@ -148,14 +147,8 @@ export function convGradWeight(
   dw: Float32Array,
   db: Float32Array | null,
 ): void {
-  const [N, Ci, D, H, W] = xs;
-  const [, Co, Do, Ho, Wo] = ys;
-  const [kd, kh, kw] = g.kernel;
-  const [sd, sh, sw] = g.stride;
-  const [pd, ph, pw] = g.pad;
-  const inVol = D * H * W;
-  const outVol = Do * Ho * Wo;
-  const kvol = kd * kh * kw;
+  const { N, Ci, D, H, W, Co, Do, Ho, Wo, kd, kh, kw, sd, sh, sw, pd, ph, pw, inVol, outVol, kvol } =
+    convSizes(xs, ys, g);
   if (db)
     for (let co = 0; co < Co; co++) {
       let s = 0;

@@ -4,13 +4,8 @@ import { convOutputShape, convTransposeOutputShape, numel, shapeText } from '../
 import { BufferPool } from './buffer-pool';
 import type { GpuContext } from './gpu-device';
 import type { Kernel } from './kernels/common';
-import {
-  convForwardWgsl,
-  convGradInputWgsl,
-  convGradWeightWgsl,
-  gradWeightBlock,
-  gradWeightChunks,
-} from './kernels/conv';
+import { convForwardWgsl, convGradInputWgsl, convGradWeightWgsl } from './kernels/conv';
+import { gradWeightChunks } from './kernels/conv-frames';
 import {
   convGradWeightTiledWgsl,
   convTiledWgsl,
@@ -25,7 +20,7 @@ import {
 } from './kernels/conv-transpose';
 import * as ew from './kernels/elementwise';
 import * as nk from './kernels/norm-act';
-import { channelSumWgsl, sumChunksWgsl, sumSquaresWgsl } from './kernels/reduce';
+import { channelSumWgsl, sumChunksWgsl, sumSquaresWgsl, sumWgsl } from './kernels/reduce';
 import * as lk from './kernels/seg-loss';
 import { sgdWgsl } from './kernels/sgd';
 import { Runner } from './runner';
@@ -171,9 +166,7 @@ export class WebGpuBackend implements Backend {
       return;
     }
     const kvol = g.kernel[0] * g.kernel[1] * g.kernel[2];
-    const [ci, co] = [x.shape[1], dy.shape[1]];
-    const pairs = ci * (co / gradWeightBlock(co, kvol));
-    const chunks = gradWeightChunks(pairs, dy.shape[0] * numel(dy.shape.slice(2)));
+    const chunks = gradWeightChunks(x.shape[1], dy.shape[1], kvol, dy.shape[0] * numel(dy.shape.slice(2)));
     this.splitK(convGradWeightWgsl(x.shape, dy.shape, g, chunks), [this.b(x), this.b(dy)], dw, chunks);
     if (db) this.channelSum(dy, db);
   }
@@ -224,9 +217,8 @@ export class WebGpuBackend implements Backend {
     db: Tensor | null,
   ): void {
     const kvol = stride[0] * stride[1] * stride[2];
-    const [ci, co] = [x.shape[1], dy.shape[1]];
-    const pairs = ci * (co / gradWeightBlock(co, kvol));
-    const chunks = gradWeightChunks(pairs, x.shape[0] * numel(x.shape.slice(2)));
+    const co = dy.shape[1];
+    const chunks = gradWeightChunks(x.shape[1], co, kvol, x.shape[0] * numel(x.shape.slice(2)));
     this.splitK(
       convTransposeGradWeightWgsl(x.shape, co, stride, chunks),
       [this.b(x), this.b(dy)],
@@ -356,7 +348,7 @@ export class WebGpuBackend implements Backend {
     const r = this.runner;
     r.run(lk.softmaxCeWgsl(d), [this.b(logits), this.b(labels), p.buffer!, ce.buffer!]);
     r.run(lk.diceSumsWgsl(d), [p.buffer!, this.b(labels), sums.buffer!]);
-    r.run(lk.sumWgsl(n * d.VOL), [ce.buffer!, cesum.buffer!]);
+    r.run(sumWgsl(n * d.VOL), [ce.buffer!, cesum.buffer!]);
     r.run(lk.lossFinalizeWgsl(d, opts.batchDice, opts.smooth, opts.weight), [
       sums.buffer!,
       cesum.buffer!,

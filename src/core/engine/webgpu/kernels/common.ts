@@ -47,18 +47,71 @@ export function channelBlock(c: number, cap = 8): number {
   return 1;
 }
 
-/** Binding declarations: [name, 'read' | 'read_write'] in binding order. */
-export function bindings(list: Array<[string, 'read' | 'read_write']>): string {
+/** A storage binding: [name, access]; bindings are declared in list order (binding 0, 1, …). */
+export type Binding = [string, 'read' | 'read_write'];
+
+/** Binding declarations, all array<f32>. */
+export function bindings(list: Binding[]): string {
   return list.map(([n, m], i) => `@group(0) @binding(${i}) var<storage, ${m}> ${n}: array<f32>;`).join('\n');
 }
 
+/** `const NAME = 0.5;` lines (f32 constants such as a slope or eps). */
+function floatConsts(values: Record<string, number>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `const ${k} = ${f32(v)};\n`)
+    .join('');
+}
+
+/** The parts every kernel declares before its entry point. */
+interface KernelHead {
+  /** u32 constants. */
+  consts?: Record<string, number>;
+  /** f32 constants. */
+  floats?: Record<string, number>;
+  bind: Binding[];
+}
+
+/** A whole 1-D kernel: one invocation per item i < total (TOTAL is added to the constants). */
+export function linearKernel(total: number, head: KernelHead, body: string): Kernel {
+  return linear(
+    total,
+    `${consts({ ...head.consts, TOTAL: total })}
+${floatConsts(head.floats ?? {})}${bindings(head.bind)}
+${linearMain(body)}`,
+  );
+}
+
 /**
- * Tree reduction of `sh` (RED_WG floats) in a workgroup; leaves the sum in sh[0]. Caller has written
- * sh[lid] and must not have returned early from any invocation.
+ * A kernel of `groups` RED_WG-wide workgroups, each reducing through the workgroup arrays named in
+ * `shared` (see treeReduce); body sees wid and lid and must not return early.
  */
-export const TREE_REDUCE = `
+export function reductionKernel(
+  groups: number,
+  head: KernelHead & { shared?: string[] },
+  body: string,
+): Kernel {
+  const shared = (head.shared ?? ['sh']).map((a) => `var<workgroup> ${a}: array<f32, ${RED_WG}>;\n`).join('');
+  return {
+    code: `${consts(head.consts ?? {})}
+${floatConsts(head.floats ?? {})}${bindings(head.bind)}
+${shared}@compute @workgroup_size(${RED_WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+${body}
+}`,
+    groups: [groups, 1, 1],
+  };
+}
+
+/**
+ * Tree reduction of workgroup arrays (RED_WG floats each, default `sh`); leaves each sum in its [0].
+ * Caller has written arr[lid] and must not have returned early from any invocation.
+ */
+export function treeReduce(...arrays: string[]): string {
+  const names = arrays.length ? arrays : ['sh'];
+  return `
   workgroupBarrier();
   for (var s = ${RED_WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
+    if (lid < s) { ${names.map((a) => `${a}[lid] = ${a}[lid] + ${a}[lid + s];`).join(' ')} }
     workgroupBarrier();
   }`;
+}

@@ -11,7 +11,8 @@
  */
 import type { ConvGeometry, Shape } from '../../tensor';
 import { grid } from '../runner';
-import { bindings, channelBlock, consts, type Kernel, linear } from './common';
+import { bindings, channelBlock, consts, type Kernel, linearKernel } from './common';
+import { convDims, forwardBindings } from './conv-frames';
 
 const WG = 64;
 
@@ -22,35 +23,18 @@ export function outputTile(outShape: Shape): [number, number, number] {
   return outShape[2] === 1 ? [1, 8, 8] : [4, 4, 4];
 }
 
+/** The convolution's constants plus the output tile, its input tile with halo, and the tile counts. */
 function geometry(xs: Shape, ys: Shape, g: ConvGeometry) {
+  const d = convDims(xs, ys, g);
   const [TD, TH, TW] = outputTile(ys);
-  const [KD, KH, KW] = g.kernel;
-  const [SD, SH, SW] = g.stride;
-  const ID = (TD - 1) * SD + KD;
-  const IH = (TH - 1) * SH + KH;
-  const IW = (TW - 1) * SW + KW;
+  const ID = (TD - 1) * d.SD + d.KD;
+  const IH = (TH - 1) * d.SH + d.KH;
+  const IW = (TW - 1) * d.SW + d.KW;
   const NTD = Math.ceil(ys[2] / TD);
   const NTH = Math.ceil(ys[3] / TH);
   const NTW = Math.ceil(ys[4] / TW);
   return {
-    N: xs[0],
-    CI: xs[1],
-    D: xs[2],
-    H: xs[3],
-    W: xs[4],
-    CO: ys[1],
-    DO: ys[2],
-    HO: ys[3],
-    WO: ys[4],
-    KD,
-    KH,
-    KW,
-    SD,
-    SH,
-    SW,
-    PD: g.pad[0],
-    PH: g.pad[1],
-    PW: g.pad[2],
+    ...d,
     TD,
     TH,
     TW,
@@ -62,9 +46,6 @@ function geometry(xs: Shape, ys: Shape, g: ConvGeometry) {
     NTH,
     NTW,
     NTILES: NTD * NTH * NTW,
-    INVOL: xs[2] * xs[3] * xs[4],
-    OUTVOL: ys[2] * ys[3] * ys[4],
-    KVOL: KD * KH * KW,
   };
 }
 
@@ -117,20 +98,7 @@ export function convTiledWgsl(xs: Shape, ys: Shape, g: ConvGeometry, hasBias: bo
   const CIT = channelGroup(d.CI, d.ITILE + COB * d.KVOL);
   const [gx, gy] = grid(d.NTILES);
   const code = `${consts({ ...d, COB, NCB, CIT })}
-${bindings(
-  hasBias
-    ? [
-        ['x', 'read'],
-        ['w', 'read'],
-        ['bias', 'read'],
-        ['y', 'read_write'],
-      ]
-    : [
-        ['x', 'read'],
-        ['w', 'read'],
-        ['y', 'read_write'],
-      ],
-)}
+${bindings(forwardBindings(hasBias))}
 var<workgroup> xt: array<f32, ${d.ITILE * CIT}>;
 var<workgroup> wt: array<f32, ${COB * CIT * d.KVOL}>;
 @compute @workgroup_size(${WG})
@@ -188,25 +156,34 @@ ${Array.from({ length: cob }, (_, j) => `              acc${j} = acc${j} + xv * 
 
 /** w [CO, CI, K] → w' [CI, CO, K] with the kernel reversed on every axis. */
 export function flipTransposeWgsl(co: number, ci: number, kvol: number): Kernel {
-  const total = co * ci * kvol;
-  return linear(
-    total,
-    `${consts({ CO: co, CI: ci, KVOL: kvol, TOTAL: total })}
-${bindings([
-  ['w', 'read'],
-  ['wt', 'read_write'],
-])}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= TOTAL) { return; }
+  return linearKernel(
+    co * ci * kvol,
+    {
+      consts: { CO: co, CI: ci, KVOL: kvol },
+      bind: [
+        ['w', 'read'],
+        ['wt', 'read_write'],
+      ],
+    },
+    `
   let k = i % KVOL;
   let o = (i / KVOL) % CO;
   let c = i / (KVOL * CO);
-  wt[i] = w[(o * CI + c) * KVOL + (KVOL - 1u - k)];
-}`,
+  wt[i] = w[(o * CI + c) * KVOL + (KVOL - 1u - k)];`,
   );
 }
+
+/** Loops over the (j, c, k) triples this invocation owns, p = lid + q·WG < PAIRS; body sees q, j, c, k. */
+const OWNED_TRIPLES = (body: string) => `
+  for (var q = 0u; q < PT; q++) {
+    let p = lid + q * ${WG}u;
+    if (p < PAIRS) {
+      let k = p % KVOL;
+      let c = (p / KVOL) % CIT;
+      let j = p / (KVOL * CIT);
+${body}
+    }
+  }`;
 
 /**
  * Weight gradient, split-K over (sample, tile) pairs: workgroup (input-channel group, output-channel
@@ -255,12 +232,7 @@ ${LOAD_INPUT_TILE}
       gt[idx] = v;
     }
     workgroupBarrier();
-    for (var q = 0u; q < PT; q++) {
-      let p = lid + q * ${WG}u;
-      if (p < PAIRS) {
-        let k = p % KVOL;
-        let c = (p / KVOL) % CIT;
-        let j = p / (KVOL * CIT);
+${OWNED_TRIPLES(`
         let kd = k / (KH * KW);
         let kh = (k / KW) % KH;
         let kw = k % KW;
@@ -275,19 +247,9 @@ ${LOAD_INPUT_TILE}
             }
           }
         }
-        acc[q] = acc[q] + s;
-      }
-    }
+        acc[q] = acc[q] + s;`)}
   }
-  for (var q = 0u; q < PT; q++) {
-    let p = lid + q * ${WG}u;
-    if (p < PAIRS) {
-      let k = p % KVOL;
-      let c = (p / KVOL) % CIT;
-      let j = p / (KVOL * CIT);
-      out[chunk * OUTSIZE + ((co0 + j) * CI + ci0 + c) * KVOL + k] = acc[q];
-    }
-  }
+${OWNED_TRIPLES('      out[chunk * OUTSIZE + ((co0 + j) * CI + ci0 + c) * KVOL + k] = acc[q];')}
 }`;
   return { code, groups: [NCIG * NCB, chunks, 1] };
 }

@@ -6,33 +6,8 @@
  * in registers, a workgroup tree reduction, then a pass summing the chunks in order (deterministic).
  */
 import type { ConvGeometry, Shape } from '../../tensor';
-import { bindings, channelBlock, consts, type Kernel, linear, linearMain, WG } from './common';
-
-function dims(xs: Shape, ys: Shape, g: ConvGeometry) {
-  return {
-    N: xs[0],
-    CI: xs[1],
-    D: xs[2],
-    H: xs[3],
-    W: xs[4],
-    CO: ys[1],
-    DO: ys[2],
-    HO: ys[3],
-    WO: ys[4],
-    KD: g.kernel[0],
-    KH: g.kernel[1],
-    KW: g.kernel[2],
-    SD: g.stride[0],
-    SH: g.stride[1],
-    SW: g.stride[2],
-    PD: g.pad[0],
-    PH: g.pad[1],
-    PW: g.pad[2],
-    INVOL: xs[2] * xs[3] * xs[4],
-    OUTVOL: ys[2] * ys[3] * ys[4],
-    KVOL: g.kernel[0] * g.kernel[1] * g.kernel[2],
-  };
-}
+import type { Kernel } from './common';
+import { channelBlockKernel, convDims, OUTPUT_VOXEL, splitKGradWeightKernel } from './conv-frames';
 
 /** Loops over the taps that land inside the input for output voxel (od, oh, ow); body sees id, ih, iw, k. */
 const TAPS_FROM_OUTPUT = (body: string) => `
@@ -53,68 +28,28 @@ ${body}
     }`;
 
 export function convForwardWgsl(xs: Shape, ys: Shape, g: ConvGeometry, hasBias: boolean): Kernel {
-  const d = dims(xs, ys, g);
-  const COB = channelBlock(d.CO);
-  const NCB = d.CO / COB;
-  return linear(
-    d.N * NCB * d.OUTVOL,
-    `${consts({ ...d, COB, NCB, TOTAL: d.N * NCB * d.OUTVOL })}
-${bindings(
-  hasBias
-    ? [
-        ['x', 'read'],
-        ['w', 'read'],
-        ['b', 'read'],
-        ['y', 'read_write'],
-      ]
-    : [
-        ['x', 'read'],
-        ['w', 'read'],
-        ['y', 'read_write'],
-      ],
-)}
-${linearMain(`
-  let sp = i % OUTVOL;
-  let r = i / OUTVOL;
-  let co0 = (r % NCB) * COB;
-  let n = r / NCB;
-  let ow = sp % WO;
-  let oh = (sp / WO) % HO;
-  let od = sp / (WO * HO);
-  var acc: array<f32, COB>;
-  for (var j = 0u; j < COB; j++) { acc[j] = ${hasBias ? 'b[co0 + j]' : '0.0'}; }
+  return channelBlockKernel(
+    convDims(xs, ys, g),
+    'output',
+    `${OUTPUT_VOXEL}
   for (var ci = 0u; ci < CI; ci++) {
     let xb = (n * CI + ci) * INVOL;
     let wb = (co0 * CI + ci) * KVOL;
 ${TAPS_FROM_OUTPUT(`          let xv = x[xb + xi];
           for (var j = 0u; j < COB; j++) { acc[j] = acc[j] + xv * w[wb + j * CI * KVOL + k]; }`)}
-  }
-  for (var j = 0u; j < COB; j++) { y[(n * CO + co0 + j) * OUTVOL + sp] = acc[j]; }`)}`,
+  }`,
+    hasBias,
   );
 }
 
 export function convGradInputWgsl(xs: Shape, ys: Shape, g: ConvGeometry): Kernel {
-  const d = dims(xs, ys, g);
-  const CIB = channelBlock(d.CI);
-  const NCIB = d.CI / CIB;
-  return linear(
-    d.N * NCIB * d.INVOL,
-    `${consts({ ...d, CIB, NCIB, TOTAL: d.N * NCIB * d.INVOL })}
-${bindings([
-  ['dy', 'read'],
-  ['w', 'read'],
-  ['dx', 'read_write'],
-])}
-${linearMain(`
-  let sp = i % INVOL;
-  let r = i / INVOL;
-  let ci0 = (r % NCIB) * CIB;
-  let n = r / NCIB;
+  return channelBlockKernel(
+    convDims(xs, ys, g),
+    'inputGrad',
+    `
   let iw = i32(sp % W);
   let ih = i32((sp / W) % H);
   let id = i32(sp / (W * H));
-  var acc: array<f32, CIB>;
-  for (var j = 0u; j < CIB; j++) { acc[j] = 0.0; }
   for (var co = 0u; co < CO; co++) {
     let yb = (n * CO + co) * OUTVOL;
     let wb = (co * CI + ci0) * KVOL;
@@ -135,79 +70,21 @@ ${linearMain(`
         }
       }
     }
-  }
-  for (var j = 0u; j < CIB; j++) { dx[(n * CI + ci0 + j) * INVOL + sp] = acc[j]; }`)}`,
+  }`,
   );
 }
 
-/** Output-channel block for a weight-gradient kernel: keep COB·KVOL accumulators ≤ 64. */
-export function gradWeightBlock(channels: number, kvol: number): number {
-  return channelBlock(channels, Math.max(1, Math.floor(64 / kvol)));
-}
-
-/** Number of voxel chunks for split-K: enough workgroups to fill a GPU, each at least 8 rounds long. */
-export function gradWeightChunks(pairs: number, positions: number): number {
-  const want = Math.ceil(512 / pairs);
-  const most = Math.max(1, Math.floor(positions / (WG * 8)));
-  return Math.max(1, Math.min(want, most, 65535));
-}
-
-/**
- * Workgroup reduction of the ACC = COB·KVOL per-invocation accumulators and the write of chunk `chunk`
- * of the partial result: element (j, k) goes to out[chunk·OUTSIZE + index(j, k)].
- */
-export function reduceAccumulators(index: string): string {
-  return `
-  for (var j = 0u; j < COB; j++) {
-    for (var k = 0u; k < KVOL; k++) { sh[lid * KVOL + k] = acc[j * KVOL + k]; }
-    workgroupBarrier();
-    for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-      if (lid < s) {
-        for (var k = 0u; k < KVOL; k++) { sh[lid * KVOL + k] = sh[lid * KVOL + k] + sh[(lid + s) * KVOL + k]; }
-      }
-      workgroupBarrier();
-    }
-    for (var k = lid; k < KVOL; k = k + ${WG}u) { out[chunk * OUTSIZE + ${index}] = sh[k]; }
-    workgroupBarrier();
-  }`;
-}
-
 export function convGradWeightWgsl(xs: Shape, ys: Shape, g: ConvGeometry, chunks: number): Kernel {
-  const d = dims(xs, ys, g);
-  const COB = gradWeightBlock(d.CO, d.KVOL);
-  const NCB = d.CO / COB;
-  const POS = d.N * d.OUTVOL;
-  const PER = Math.ceil(POS / chunks);
-  return {
-    code: `${consts({ ...d, COB, NCB, ACC: COB * d.KVOL, POS, PER, OUTSIZE: d.CO * d.CI * d.KVOL })}
-${bindings([
-  ['x', 'read'],
-  ['dy', 'read'],
-  ['out', 'read_write'],
-])}
-var<workgroup> sh: array<f32, ${WG * d.KVOL}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let ci = wid.x % CI;
-  let co0 = (wid.x / CI) * COB;
-  let chunk = wid.y;
-  var acc: array<f32, ACC>;
-  for (var a = 0u; a < ACC; a++) { acc[a] = 0.0; }
-  let end = min((chunk + 1u) * PER, POS);
-  for (var p = chunk * PER + lid; p < end; p = p + ${WG}u) {
-    let n = p / OUTVOL;
-    let sp = p % OUTVOL;
-    let ow = sp % WO;
-    let oh = (sp / WO) % HO;
-    let od = sp / (WO * HO);
+  return splitKGradWeightKernel(
+    convDims(xs, ys, g),
+    'OUTVOL',
+    chunks,
+    `${OUTPUT_VOXEL}
     var gv: array<f32, COB>;
     for (var j = 0u; j < COB; j++) { gv[j] = dy[(n * CO + co0 + j) * OUTVOL + sp]; }
     let xb = (n * CI + ci) * INVOL;
 ${TAPS_FROM_OUTPUT(`          let xv = x[xb + xi];
-          for (var j = 0u; j < COB; j++) { acc[j * KVOL + k] = acc[j * KVOL + k] + gv[j] * xv; }`)}
-  }
-${reduceAccumulators('((co0 + j) * CI + ci) * KVOL + k')}
-}`,
-    groups: [d.CI * NCB, chunks, 1],
-  };
+          for (var j = 0u; j < COB; j++) { acc[j * KVOL + k] = acc[j * KVOL + k] + gv[j] * xv; }`)}`,
+    '((co0 + j) * CI + ci) * KVOL + k',
+  );
 }

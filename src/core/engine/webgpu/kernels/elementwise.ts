@@ -1,56 +1,60 @@
 /** WGSL element-wise kernels: LeakyReLU and its gradient, add, average pooling and its gradient. */
 import type { Shape } from '../../tensor';
-import { bindings, consts, f32, type Kernel, linear, linearMain } from './common';
+import { type Kernel, linearKernel } from './common';
 
 export function leakyReluWgsl(size: number, slope: number): Kernel {
-  return linear(
+  return linearKernel(
     size,
-    `${consts({ TOTAL: size })}
-const SLOPE = ${f32(slope)};
-${bindings([
-  ['x', 'read'],
-  ['y', 'read_write'],
-])}
-${linearMain('  y[i] = select(x[i] * SLOPE, x[i], x[i] > 0.0);')}`,
+    {
+      floats: { SLOPE: slope },
+      bind: [
+        ['x', 'read'],
+        ['y', 'read_write'],
+      ],
+    },
+    '  y[i] = select(x[i] * SLOPE, x[i], x[i] > 0.0);',
   );
 }
 
 export function leakyReluGradWgsl(size: number, slope: number): Kernel {
-  return linear(
+  return linearKernel(
     size,
-    `${consts({ TOTAL: size })}
-const SLOPE = ${f32(slope)};
-${bindings([
-  ['dy', 'read'],
-  ['y', 'read'],
-  ['dx', 'read_write'],
-])}
-${linearMain('  dx[i] = select(dy[i] * SLOPE, dy[i], y[i] > 0.0);')}`,
+    {
+      floats: { SLOPE: slope },
+      bind: [
+        ['dy', 'read'],
+        ['y', 'read'],
+        ['dx', 'read_write'],
+      ],
+    },
+    '  dx[i] = select(dy[i] * SLOPE, dy[i], y[i] > 0.0);',
   );
 }
 
 export function addWgsl(size: number): Kernel {
-  return linear(
+  return linearKernel(
     size,
-    `${consts({ TOTAL: size })}
-${bindings([
-  ['a', 'read'],
-  ['b', 'read'],
-  ['y', 'read_write'],
-])}
-${linearMain('  y[i] = a[i] + b[i];')}`,
+    {
+      bind: [
+        ['a', 'read'],
+        ['b', 'read'],
+        ['y', 'read_write'],
+      ],
+    },
+    '  y[i] = a[i] + b[i];',
   );
 }
 
 export function addInPlaceWgsl(size: number): Kernel {
-  return linear(
+  return linearKernel(
     size,
-    `${consts({ TOTAL: size })}
-${bindings([
-  ['a', 'read_write'],
-  ['b', 'read'],
-])}
-${linearMain('  a[i] = a[i] + b[i];')}`,
+    {
+      bind: [
+        ['a', 'read_write'],
+        ['b', 'read'],
+      ],
+    },
+    '  a[i] = a[i] + b[i];',
   );
 }
 
@@ -63,14 +67,16 @@ function poolDims(xs: Shape, k: readonly number[]) {
 
 export function avgPoolWgsl(xs: Shape, k: readonly number[]): Kernel {
   const d = poolDims(xs, k);
-  return linear(
+  return linearKernel(
     d.NC * d.DO * d.HO * d.WO,
-    `${consts({ ...d, TOTAL: d.NC * d.DO * d.HO * d.WO })}
-${bindings([
-  ['x', 'read'],
-  ['y', 'read_write'],
-])}
-${linearMain(`
+    {
+      consts: d,
+      bind: [
+        ['x', 'read'],
+        ['y', 'read_write'],
+      ],
+    },
+    `
   let q = i % WO;
   let r = (i / WO) % HO;
   let z = (i / (WO * HO)) % DO;
@@ -81,21 +87,23 @@ ${linearMain(`
       for (var e = 0u; e < KW; e++) { s = s + x[((nc * D + z * KD + a) * H + r * KH + b) * W + q * KW + e]; }
     }
   }
-  y[i] = s * (1.0 / f32(KD * KH * KW));`)}`,
+  y[i] = s * (1.0 / f32(KD * KH * KW));`,
   );
 }
 
 /** One invocation per input voxel (voxels past the floor-divided extent get 0). */
 export function avgPoolGradWgsl(xs: Shape, k: readonly number[]): Kernel {
   const d = poolDims(xs, k);
-  return linear(
+  return linearKernel(
     d.NC * d.D * d.H * d.W,
-    `${consts({ ...d, TOTAL: d.NC * d.D * d.H * d.W })}
-${bindings([
-  ['dy', 'read'],
-  ['dx', 'read_write'],
-])}
-${linearMain(`
+    {
+      consts: d,
+      bind: [
+        ['dy', 'read'],
+        ['dx', 'read_write'],
+      ],
+    },
+    `
   let w = i % W;
   let h = (i / W) % H;
   let z = (i / (W * H)) % D;
@@ -104,6 +112,6 @@ ${linearMain(`
   let oh = h / KH;
   let ow = w / KW;
   if (oz >= DO || oh >= HO || ow >= WO) { dx[i] = 0.0; return; }
-  dx[i] = dy[((nc * DO + oz) * HO + oh) * WO + ow] * (1.0 / f32(KD * KH * KW));`)}`,
+  dx[i] = dy[((nc * DO + oz) * HO + oh) * WO + ow] * (1.0 / f32(KD * KH * KW));`,
   );
 }

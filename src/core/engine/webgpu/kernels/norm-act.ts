@@ -3,76 +3,101 @@
  * squares, as the CPU twin), the element-wise apply, and the backward (two per-(n, c) sums, the input
  * gradient, and the affine gradients summed over n).
  */
-import { bindings, consts, f32, type Kernel, linear, linearMain, RED_WG, TREE_REDUCE } from './common';
+import { type Binding, type Kernel, linearKernel, RED_WG, reductionKernel, treeReduce } from './common';
+
+/**
+ * One invocation per element i of an (N, C, VOL) tensor; body sees its instance nc = n·C + c (statistics at
+ * 2·nc: mean, 2·nc + 1: 1/std) and channel c.
+ */
+function perElement(n: number, c: number, vol: number, slope: number, bind: Binding[], body: string): Kernel {
+  return linearKernel(
+    n * c * vol,
+    { consts: { C: c, VOL: vol }, floats: { SLOPE: slope }, bind },
+    `
+  let nc = i / VOL;
+  let c = nc % C;${body}`,
+  );
+}
+
+/** One workgroup per instance (n, c) of `nc`, reducing over its VOL voxels from x[base]. */
+function perInstance(
+  nc: number,
+  vol: number,
+  floats: Record<string, number>,
+  bind: Binding[],
+  shared: string[],
+  body: string,
+): Kernel {
+  return reductionKernel(
+    nc,
+    { consts: { NC: nc, VOL: vol }, floats, bind, shared },
+    `
+  let base = wid.x * VOL;${body}`,
+  );
+}
 
 export function normStatsWgsl(nc: number, vol: number, eps: number): Kernel {
-  return {
-    code: `${consts({ NC: nc, VOL: vol })}
-const EPS = ${f32(eps)};
-${bindings([
-  ['x', 'read'],
-  ['stats', 'read_write'],
-])}
-var<workgroup> sh: array<f32, ${RED_WG}>;
-@compute @workgroup_size(${RED_WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let base = wid.x * VOL;
+  return perInstance(
+    nc,
+    vol,
+    { EPS: eps },
+    [
+      ['x', 'read'],
+      ['stats', 'read_write'],
+    ],
+    ['sh'],
+    `
   var s = 0.0;
   for (var v = lid; v < VOL; v = v + ${RED_WG}u) { s = s + x[base + v]; }
   sh[lid] = s;
-${TREE_REDUCE}
+${treeReduce()}
   let mean = sh[0] / f32(VOL);
   workgroupBarrier();
   var q = 0.0;
   for (var v = lid; v < VOL; v = v + ${RED_WG}u) { let d = x[base + v] - mean; q = q + d * d; }
   sh[lid] = q;
-${TREE_REDUCE}
+${treeReduce()}
   if (lid == 0u) {
     stats[2u * wid.x] = mean;
     stats[2u * wid.x + 1u] = 1.0 / sqrt(sh[0] / f32(VOL) + EPS);
-  }
-}`,
-    groups: [nc, 1, 1],
-  };
+  }`,
+  );
 }
 
 export function normApplyWgsl(n: number, c: number, vol: number, slope: number): Kernel {
-  return linear(
-    n * c * vol,
-    `${consts({ C: c, VOL: vol, TOTAL: n * c * vol })}
-const SLOPE = ${f32(slope)};
-${bindings([
-  ['x', 'read'],
-  ['stats', 'read'],
-  ['gamma', 'read'],
-  ['beta', 'read'],
-  ['y', 'read_write'],
-])}
-${linearMain(`
-  let nc = i / VOL;
-  let c = nc % C;
+  return perElement(
+    n,
+    c,
+    vol,
+    slope,
+    [
+      ['x', 'read'],
+      ['stats', 'read'],
+      ['gamma', 'read'],
+      ['beta', 'read'],
+      ['y', 'read_write'],
+    ],
+    `
   let v = (x[i] - stats[2u * nc]) * (gamma[c] * stats[2u * nc + 1u]) + beta[c];
-  y[i] = select(v * SLOPE, v, v > 0.0);`)}`,
+  y[i] = select(v * SLOPE, v, v > 0.0);`,
   );
 }
 
 /** Per (n, c): Σ g and Σ g·x̂ with g = dy·act'(y). */
 export function normGradSumsWgsl(nc: number, vol: number, slope: number): Kernel {
-  return {
-    code: `${consts({ NC: nc, VOL: vol })}
-const SLOPE = ${f32(slope)};
-${bindings([
-  ['dy', 'read'],
-  ['x', 'read'],
-  ['y', 'read'],
-  ['stats', 'read'],
-  ['sums', 'read_write'],
-])}
-var<workgroup> sh: array<f32, ${RED_WG}>;
-var<workgroup> sh2: array<f32, ${RED_WG}>;
-@compute @workgroup_size(${RED_WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let base = wid.x * VOL;
+  return perInstance(
+    nc,
+    vol,
+    { SLOPE: slope },
+    [
+      ['dy', 'read'],
+      ['x', 'read'],
+      ['y', 'read'],
+      ['stats', 'read'],
+      ['sums', 'read_write'],
+    ],
+    ['sh', 'sh2'],
+    `
   let mean = stats[2u * wid.x];
   let invstd = stats[2u * wid.x + 1u];
   var s = 0.0;
@@ -84,56 +109,51 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   sh[lid] = s;
   sh2[lid] = sx;
-  workgroupBarrier();
-  for (var k = ${RED_WG / 2}u; k > 0u; k = k >> 1u) {
-    if (lid < k) { sh[lid] = sh[lid] + sh[lid + k]; sh2[lid] = sh2[lid] + sh2[lid + k]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { sums[2u * wid.x] = sh[0]; sums[2u * wid.x + 1u] = sh2[0]; }
-}`,
-    groups: [nc, 1, 1],
-  };
+${treeReduce('sh', 'sh2')}
+  if (lid == 0u) { sums[2u * wid.x] = sh[0]; sums[2u * wid.x + 1u] = sh2[0]; }`,
+  );
 }
 
 export function normGradInputWgsl(n: number, c: number, vol: number, slope: number): Kernel {
-  return linear(
-    n * c * vol,
-    `${consts({ C: c, VOL: vol, TOTAL: n * c * vol })}
-const SLOPE = ${f32(slope)};
-${bindings([
-  ['dy', 'read'],
-  ['x', 'read'],
-  ['y', 'read'],
-  ['stats', 'read'],
-  ['sums', 'read'],
-  ['gamma', 'read'],
-  ['dx', 'read_write'],
-])}
-${linearMain(`
-  let nc = i / VOL;
-  let c = nc % C;
+  return perElement(
+    n,
+    c,
+    vol,
+    slope,
+    [
+      ['dy', 'read'],
+      ['x', 'read'],
+      ['y', 'read'],
+      ['stats', 'read'],
+      ['sums', 'read'],
+      ['gamma', 'read'],
+      ['dx', 'read_write'],
+    ],
+    `
   let invstd = stats[2u * nc + 1u];
   let g = select(dy[i] * SLOPE, dy[i], y[i] > 0.0);
   let xhat = (x[i] - stats[2u * nc]) * invstd;
-  dx[i] = gamma[c] * invstd * (g - sums[2u * nc] / f32(VOL) - xhat * (sums[2u * nc + 1u] / f32(VOL)));`)}`,
+  dx[i] = gamma[c] * invstd * (g - sums[2u * nc] / f32(VOL) - xhat * (sums[2u * nc + 1u] / f32(VOL)));`,
   );
 }
 
 /** dgamma[c] = Σ_n Σ g·x̂, dbeta[c] = Σ_n Σ g. */
 export function normGradAffineWgsl(n: number, c: number): Kernel {
-  return linear(
+  return linearKernel(
     c,
-    `${consts({ N: n, C: c, TOTAL: c })}
-${bindings([
-  ['sums', 'read'],
-  ['dgamma', 'read_write'],
-  ['dbeta', 'read_write'],
-])}
-${linearMain(`
+    {
+      consts: { N: n, C: c },
+      bind: [
+        ['sums', 'read'],
+        ['dgamma', 'read_write'],
+        ['dbeta', 'read_write'],
+      ],
+    },
+    `
   var sg = 0.0;
   var sb = 0.0;
   for (var k = 0u; k < N; k++) { sb = sb + sums[2u * (k * C + i)]; sg = sg + sums[2u * (k * C + i) + 1u]; }
   dgamma[i] = sg;
-  dbeta[i] = sb;`)}`,
+  dbeta[i] = sb;`,
   );
 }

@@ -3,7 +3,16 @@
  * per-(n, c) Dice sums, a one-thread finaliser (loss, Dice coefficients), and the gradient written over
  * the probabilities in place.
  */
-import { bindings, consts, f32, type Kernel, linear, linearMain, RED_WG, TREE_REDUCE } from './common';
+import {
+  bindings,
+  consts,
+  f32,
+  type Kernel,
+  linearKernel,
+  RED_WG,
+  reductionKernel,
+  treeReduce,
+} from './common';
 
 type LossDims = {
   N: number;
@@ -11,44 +20,49 @@ type LossDims = {
   VOL: number;
 };
 
-export function softmaxCeWgsl(d: LossDims): Kernel {
-  return linear(
-    d.N * d.VOL,
-    `${consts({ ...d, TOTAL: d.N * d.VOL })}
-${bindings([
-  ['z', 'read'],
-  ['labels', 'read'],
-  ['p', 'read_write'],
-  ['ce', 'read_write'],
-])}
-${linearMain(`
+/** Invocation i owns voxel v of sample n; class c of that voxel is at base + c·VOL. */
+const VOXEL_OF_I = `
   let n = i / VOL;
   let v = i % VOL;
-  let base = n * C * VOL + v;
+  let base = n * C * VOL + v;`;
+
+export function softmaxCeWgsl(d: LossDims): Kernel {
+  return linearKernel(
+    d.N * d.VOL,
+    {
+      consts: d,
+      bind: [
+        ['z', 'read'],
+        ['labels', 'read'],
+        ['p', 'read_write'],
+        ['ce', 'read_write'],
+      ],
+    },
+    `${VOXEL_OF_I}
   var m = z[base];
   for (var c = 1u; c < C; c++) { m = max(m, z[base + c * VOL]); }
   var s = 0.0;
   for (var c = 0u; c < C; c++) { let e = exp(z[base + c * VOL] - m); p[base + c * VOL] = e; s = s + e; }
   for (var c = 0u; c < C; c++) { p[base + c * VOL] = p[base + c * VOL] / s; }
   let t = u32(labels[i]);
-  ce[i] = -(z[base + t * VOL] - m - log(s));`)}`,
+  ce[i] = -(z[base + t * VOL] - m - log(s));`,
   );
 }
 
 /** Per (n, c): I = Σ p·[t = c], P = Σ p, G = Σ [t = c]. One workgroup per (n, c). */
 export function diceSumsWgsl(d: LossDims): Kernel {
-  return {
-    code: `${consts(d)}
-${bindings([
-  ['p', 'read'],
-  ['labels', 'read'],
-  ['sums', 'read_write'],
-])}
-var<workgroup> sh: array<f32, ${RED_WG}>;
-var<workgroup> sh2: array<f32, ${RED_WG}>;
-var<workgroup> sh3: array<f32, ${RED_WG}>;
-@compute @workgroup_size(${RED_WG})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  return reductionKernel(
+    d.N * d.C,
+    {
+      consts: d,
+      bind: [
+        ['p', 'read'],
+        ['labels', 'read'],
+        ['sums', 'read_write'],
+      ],
+      shared: ['sh', 'sh2', 'sh3'],
+    },
+    `
   let nc = wid.x;
   let n = nc / C;
   let c = nc % C;
@@ -65,40 +79,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   sh[lid] = si;
   sh2[lid] = sp;
   sh3[lid] = sg;
-  workgroupBarrier();
-  for (var k = ${RED_WG / 2}u; k > 0u; k = k >> 1u) {
-    if (lid < k) {
-      sh[lid] = sh[lid] + sh[lid + k];
-      sh2[lid] = sh2[lid] + sh2[lid + k];
-      sh3[lid] = sh3[lid] + sh3[lid + k];
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { sums[3u * nc] = sh[0]; sums[3u * nc + 1u] = sh2[0]; sums[3u * nc + 2u] = sh3[0]; }
-}`,
-    groups: [d.N * d.C, 1, 1],
-  };
-}
-
-/** Σ of a buffer into out[0] (one workgroup). */
-export function sumWgsl(size: number): Kernel {
-  return {
-    code: `${consts({ SIZE: size })}
-${bindings([
-  ['t', 'read'],
-  ['out', 'read_write'],
-])}
-var<workgroup> sh: array<f32, ${RED_WG}>;
-@compute @workgroup_size(${RED_WG})
-fn main(@builtin(local_invocation_index) lid: u32) {
-  var s = 0.0;
-  for (var p = lid; p < SIZE; p = p + ${RED_WG}u) { s = s + t[p]; }
-  sh[lid] = s;
-${TREE_REDUCE}
-  if (lid == 0u) { out[0] = sh[0]; }
-}`,
-    groups: [1, 1, 1],
-  };
+${treeReduce('sh', 'sh2', 'sh3')}
+  if (lid == 0u) { sums[3u * nc] = sh[0]; sums[3u * nc + 1u] = sh2[0]; sums[3u * nc + 2u] = sh3[0]; }`,
+  );
 }
 
 /**
@@ -151,19 +134,18 @@ fn main() {
 
 /** Overwrites p (probabilities) with WEIGHT·dL/dz. */
 export function lossGradWgsl(d: LossDims, batchDice: boolean, weight: number): Kernel {
-  return linear(
+  return linearKernel(
     d.N * d.VOL,
-    `${consts({ ...d, TOTAL: d.N * d.VOL, M: d.N * d.VOL })}
-const WEIGHT = ${f32(weight)};
-${bindings([
-  ['p', 'read_write'],
-  ['labels', 'read'],
-  ['coef', 'read'],
-])}
-${linearMain(`
-  let n = i / VOL;
-  let v = i % VOL;
-  let base = n * C * VOL + v;
+    {
+      consts: { ...d, M: d.N * d.VOL },
+      floats: { WEIGHT: weight },
+      bind: [
+        ['p', 'read_write'],
+        ['labels', 'read'],
+        ['coef', 'read'],
+      ],
+    },
+    `${VOXEL_OF_I}
   let t = u32(labels[i]);
   let g = ${batchDice ? '0u' : 'n'};
   var dot = 0.0;
@@ -177,6 +159,6 @@ ${linearMain(`
     if (c > 0u) { gp = select(0.0, coef[2u * (g * C + c)], c == t) - coef[2u * (g * C + c) + 1u]; }
     let y = select(0.0, 1.0, c == t);
     p[base + c * VOL] = WEIGHT * ((pc - y) / f32(M) + pc * (gp - dot));
-  }`)}`,
+  }`,
   );
 }
