@@ -5,8 +5,9 @@
  */
 import { argsortLast, prod, roundHalfEven } from './numpy-compat';
 import type { PlannerSettings } from './planners';
-import type { Architecture, PlannedConfiguration } from './plans-types';
+import type { PlannedConfiguration } from './plans-types';
 import { getPoolAndConvProps } from './topology';
+import { unetArchitecture } from './unet-architecture';
 import { estimateFeatureMapSize, type FeatureMapTerm, featureMapTerms, type NetworkSpec } from './vram';
 
 export interface PlanningContext {
@@ -141,30 +142,16 @@ export function planConfiguration(
   const features = featuresPerStage(nStages);
   const encoderDepth = s.blocksPerStageEncoder.slice(0, nStages);
   const decoderDepth = s.blocksPerStageDecoder.slice(0, nStages - 1);
-  const conv = dim === 2 ? 'Conv2d' : 'Conv3d';
-  const norm = dim === 2 ? 'InstanceNorm2d' : 'InstanceNorm3d';
-  const architecture: Architecture = {
-    network_class_name: s.networkClassName,
-    arch_kwargs: {
-      n_stages: nStages,
-      features_per_stage: features,
-      conv_op: `torch.nn.modules.conv.${conv}`,
-      kernel_sizes: topo.convKernelSizes,
-      strides: topo.poolOpKernelSizes,
-      ...(s.network === 'PlainConvUNet'
-        ? { n_conv_per_stage: encoderDepth }
-        : { n_blocks_per_stage: encoderDepth }),
-      n_conv_per_stage_decoder: decoderDepth,
-      conv_bias: true,
-      norm_op: `torch.nn.modules.instancenorm.${norm}`,
-      norm_op_kwargs: { eps: 1e-5, affine: true },
-      dropout_op: null,
-      dropout_op_kwargs: null,
-      nonlin: 'torch.nn.LeakyReLU',
-      nonlin_kwargs: { inplace: true },
-    },
-    _kw_requires_import: ['conv_op', 'norm_op', 'dropout_op', 'nonlin'],
-  };
+  const architecture = unetArchitecture({
+    networkClassName: s.networkClassName,
+    plain: s.network === 'PlainConvUNet',
+    dim,
+    featuresPerStage: features,
+    kernelSizes: topo.convKernelSizes,
+    strides: topo.poolOpKernelSizes,
+    encoderDepth,
+    decoderDepth,
+  });
   const plan: Omit<PlannedConfiguration, 'batch_dice'> = {
     data_identifier: dataIdentifier,
     preprocessor_name: ctx.preprocessorName,

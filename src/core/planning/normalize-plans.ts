@@ -5,7 +5,8 @@
  * and `foreground_intensity_properties_by_modality` accepted for the newer key.
  */
 import { TesseraError } from '../errors';
-import type { Architecture, IntensityProperties, Plans, PlansConfiguration } from './plans-types';
+import type { IntensityProperties, Plans, PlansConfiguration } from './plans-types';
+import { unetArchitecture } from './unet-architecture';
 
 function fail(file: string, detail: string): never {
   throw new TesseraError('bad-plans', file, detail);
@@ -77,26 +78,16 @@ function convertLegacyConfiguration(c: Record<string, unknown>, file: string): R
   const dim = (c.patch_size as number[] | undefined)?.length ?? 3;
   const base = c.UNet_base_num_features as number;
   const max = c.unet_max_num_features as number;
-  const architecture: Architecture = {
-    network_class_name: networkClassName,
-    arch_kwargs: {
-      n_stages: nStages,
-      features_per_stage: Array.from({ length: nStages }, (_, i) => Math.min(base * 2 ** i, max)),
-      conv_op: `torch.nn.modules.conv.Conv${dim}d`,
-      kernel_sizes: c.conv_kernel_sizes as number[][],
-      strides: c.pool_op_kernel_sizes as number[][],
-      [cls === 'PlainConvUNet' ? 'n_conv_per_stage' : 'n_blocks_per_stage']: encoder,
-      n_conv_per_stage_decoder: c.n_conv_per_stage_decoder as number[],
-      conv_bias: true,
-      norm_op: `torch.nn.modules.instancenorm.InstanceNorm${dim}d`,
-      norm_op_kwargs: { eps: 1e-5, affine: true },
-      dropout_op: null,
-      dropout_op_kwargs: null,
-      nonlin: 'torch.nn.LeakyReLU',
-      nonlin_kwargs: { inplace: true },
-    },
-    _kw_requires_import: ['conv_op', 'norm_op', 'dropout_op', 'nonlin'],
-  };
+  const architecture = unetArchitecture({
+    networkClassName,
+    plain: cls === 'PlainConvUNet',
+    dim,
+    featuresPerStage: Array.from({ length: nStages }, (_, i) => Math.min(base * 2 ** i, max)),
+    kernelSizes: c.conv_kernel_sizes as number[][],
+    strides: c.pool_op_kernel_sizes as number[][],
+    encoderDepth: encoder,
+    decoderDepth: c.n_conv_per_stage_decoder as number[],
+  });
   const out = { ...c };
   for (const k of [
     'UNet_class_name',
