@@ -31,22 +31,44 @@ export async function openNodeWebGpu(
     );
   }
   Object.assign(globalThis, mod.globals);
+  // no system Vulkan loader: go straight to SwiftShader (Dawn would print a loader warning first)
+  if (allowReexec && !vulkanLoaderPresent() && fs.existsSync(ICD) && !process.env[REEXEC_FLAG])
+    return { reexec: reexecWithSwiftShader() };
   try {
     return { backend: new WebGpuBackend(await openGpu(mod.create([]))) };
   } catch (e) {
     if (!allowReexec || process.env[REEXEC_FLAG] || !fs.existsSync(ICD)) throw e;
-    const ld = process.env.LD_LIBRARY_PATH;
-    const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        [REEXEC_FLAG]: '1',
-        LD_LIBRARY_PATH: ld ? `${SWIFTSHADER_DIR}:${ld}` : SWIFTSHADER_DIR,
-        VK_ICD_FILENAMES: ICD,
-      },
-    });
-    return { reexec: r.status ?? 2 };
+    return { reexec: reexecWithSwiftShader() };
   }
+}
+
+/** Whether the dynamic linker can find a Vulkan loader (libvulkan.so.1) on its usual paths. */
+function vulkanLoaderPresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(`${d}/libvulkan.so.1`));
+}
+
+/** Runs this command again in a child whose dynamic linker sees SwiftShader; returns its exit status. */
+function reexecWithSwiftShader(): number {
+  const ld = process.env.LD_LIBRARY_PATH;
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      [REEXEC_FLAG]: '1',
+      LD_LIBRARY_PATH: ld ? `${SWIFTSHADER_DIR}:${ld}` : SWIFTSHADER_DIR,
+      VK_ICD_FILENAMES: ICD,
+    },
+  });
+  return r.status ?? 2;
 }
 
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
@@ -73,6 +95,13 @@ export async function openBackend(
 ): Promise<{ backend: Backend } | { reexec: number }> {
   if (choice === 'cpu') return { backend: new CpuBackend() };
   if (choice === 'webgpu') return openNodeWebGpu();
+  if (!vulkanLoaderPresent()) {
+    // Dawn reaches GPUs through Vulkan on Linux: without its loader only a software adapter could appear
+    note(
+      'no Vulkan driver (libvulkan.so.1) found; using the CPU backend (--backend webgpu forces SwiftShader)\n',
+    );
+    return { backend: new CpuBackend() };
+  }
   try {
     const r = await openNodeWebGpu(false);
     if ('reexec' in r || !r.backend.ctx.software) return r;
