@@ -1,4 +1,4 @@
-import { roundHalf } from '../io/float16';
+import { floatToHalfBits, halfToFloat } from '../io/float16';
 import { flipAxes } from './flip';
 
 /** What an accumulator needs to know about the sliding window it serves. */
@@ -42,9 +42,18 @@ export interface TileAccumulator<T> {
   release?(): void;
 }
 
-/** The CPU accumulator: slices created on first touch and dropped when taken (a slab, never the volume). */
+/** A slice's accumulators as float16 bits: every value is a half anyway, and bits take half the memory. */
+interface HalfSlice {
+  logits: Uint16Array[];
+  weight: Uint16Array;
+}
+
+/**
+ * The CPU accumulator: slices created on first touch and dropped when taken (a slab of patch-z slices ×
+ * folds, never the volume), stored as float16 bits, exactly the values nnU-Net's half tensors hold.
+ */
 export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
-  private readonly slices = new Map<number, SliceSums>();
+  private readonly slices = new Map<number, HalfSlice>();
   private readonly sum: Float32Array;
   private readonly back: Float32Array<ArrayBufferLike>;
   private readonly plane: number;
@@ -66,12 +75,12 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
     else for (let i = 0; i < this.sum.length; i++) this.sum[i] = Math.fround(this.sum[i] + src[i]);
   }
 
-  private slice(z: number): SliceSums {
+  private slice(z: number): HalfSlice {
     let s = this.slices.get(z);
     if (!s) {
       s = {
-        logits: Array.from({ length: this.g.folds }, () => new Float32Array(this.g.K * this.plane)),
-        weight: new Float32Array(this.plane),
+        logits: Array.from({ length: this.g.folds }, () => new Uint16Array(this.g.K * this.plane)),
+        weight: new Uint16Array(this.plane),
       };
       this.slices.set(z, s);
     }
@@ -96,7 +105,7 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
           const dst = k * this.plane + (y0 + dy) * padded[2] + x0;
           for (let dx = 0; dx < Px; dx++) {
             const p = gaussian ? Math.fround(pred[src + dx] * gaussian[g0 + dx]) : pred[src + dx];
-            target[dst + dx] = roundHalf(target[dst + dx] + p);
+            target[dst + dx] = floatToHalfBits(halfToFloat(target[dst + dx]) + p);
           }
         }
     }
@@ -112,14 +121,21 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
         const g0 = (dz * Py + dy) * Px;
         const dst = (y0 + dy) * padded[2] + x0;
         for (let dx = 0; dx < Px; dx++)
-          w[dst + dx] = roundHalf(w[dst + dx] + (gaussian ? gaussian[g0 + dx] : 1));
+          w[dst + dx] = floatToHalfBits(halfToFloat(w[dst + dx]) + (gaussian ? gaussian[g0 + dx] : 1));
       }
     }
   }
 
   async takeSlice(z: number): Promise<SliceSums | null> {
-    const s = this.slices.get(z) ?? null;
+    const s = this.slices.get(z);
+    if (!s) return null;
     this.slices.delete(z);
-    return s;
+    return { logits: s.logits.map(halfsToFloats), weight: halfsToFloats(s.weight) };
   }
+}
+
+function halfsToFloats(h: Uint16Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) out[i] = halfToFloat(h[i]);
+  return out;
 }
