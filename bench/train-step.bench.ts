@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { swiftShaderEnv, swiftShaderPresent } from '../src/cli/swiftshader';
 import type { Backend } from '../src/core/engine/backend';
 import { CpuBackend } from '../src/core/engine/cpu/cpu-backend';
 import { deepSupervisionScales, deepSupervisionWeights } from '../src/core/engine/deep-supervision';
@@ -102,15 +103,7 @@ async function main() {
   if (kind) return child(kind);
   const common = ['--steps', String(steps), '--patch', patch.join(','), '--batch', String(batch)];
   const self = path.join(ROOT, 'bench/train-step.bench.ts');
-  const swiftshader = '/usr/lib/chromium';
-  const gpuEnv =
-    fs.existsSync(`${swiftshader}/vk_swiftshader_icd.json`) && !process.env.VK_ICD_FILENAMES
-      ? {
-          ...process.env,
-          LD_LIBRARY_PATH: swiftshader,
-          VK_ICD_FILENAMES: `${swiftshader}/vk_swiftshader_icd.json`,
-        }
-      : process.env;
+  const gpuEnv = swiftShaderPresent() && !process.env.VK_ICD_FILENAMES ? swiftShaderEnv() : process.env;
   console.log(
     `training step, tiny nnU-Net (3d_fullres_tiny), patch ${patch.join('×')}, batch ${batch}, ${os.cpus().length} CPU cores`,
   );

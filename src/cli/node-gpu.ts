@@ -5,10 +5,8 @@ import { CpuBackend } from '../core/engine/cpu/cpu-backend';
 import { openGpu } from '../core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../core/engine/webgpu/webgpu-backend';
 import { TesseraError } from '../core/errors';
+import { swiftShaderEnv, swiftShaderPresent } from './swiftshader';
 
-/** Chromium's SwiftShader Vulkan driver: a software GPU that Dawn (npm `webgpu`) can use in Node. */
-const SWIFTSHADER_DIR = process.env.TESSERA_VULKAN_DIR ?? '/usr/lib/chromium';
-const ICD = `${SWIFTSHADER_DIR}/vk_swiftshader_icd.json`;
 const REEXEC_FLAG = 'TESSERA_WEBGPU_REEXEC';
 
 /**
@@ -31,13 +29,13 @@ export async function openNodeWebGpu(
     );
   }
   Object.assign(globalThis, mod.globals);
+  const canReexec = allowReexec && !process.env[REEXEC_FLAG] && swiftShaderPresent();
   // no system Vulkan loader: go straight to SwiftShader (Dawn would print a loader warning first)
-  if (allowReexec && !vulkanLoaderPresent() && fs.existsSync(ICD) && !process.env[REEXEC_FLAG])
-    return { reexec: reexecWithSwiftShader() };
+  if (canReexec && !vulkanLoaderPresent()) return { reexec: reexecWithSwiftShader() };
   try {
     return { backend: new WebGpuBackend(await openGpu(mod.create([]))) };
   } catch (e) {
-    if (!allowReexec || process.env[REEXEC_FLAG] || !fs.existsSync(ICD)) throw e;
+    if (!canReexec) throw e;
     return { reexec: reexecWithSwiftShader() };
   }
 }
@@ -58,15 +56,9 @@ function vulkanLoaderPresent(): boolean {
 
 /** Runs this command again in a child whose dynamic linker sees SwiftShader; returns its exit status. */
 function reexecWithSwiftShader(): number {
-  const ld = process.env.LD_LIBRARY_PATH;
   const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: {
-      ...process.env,
-      [REEXEC_FLAG]: '1',
-      LD_LIBRARY_PATH: ld ? `${SWIFTSHADER_DIR}:${ld}` : SWIFTSHADER_DIR,
-      VK_ICD_FILENAMES: ICD,
-    },
+    env: { ...swiftShaderEnv(), [REEXEC_FLAG]: '1' },
   });
   return r.status ?? 2;
 }

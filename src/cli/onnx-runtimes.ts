@@ -1,5 +1,6 @@
 import { TesseraError } from '../core/errors';
 import type { Backend, OrtLike } from '../core/inference/onnx-network';
+import { SWIFTSHADER_DIR, SWIFTSHADER_ICD } from './swiftshader';
 
 /**
  * The ONNX runtimes the CLI runs on. `cpu` is onnxruntime-node's native CPU EP (the fastest on a machine
@@ -27,6 +28,6 @@ export function explainWebGpuFailure(e: unknown): TesseraError | null {
     'device-lost',
     'webgpu',
     'Node found no WebGPU adapter (no GPU driver). Use --backend wasm, or on a machine without a GPU point Vulkan at ' +
-      "Chromium's SwiftShader: LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json",
+      `Chromium's SwiftShader: LD_LIBRARY_PATH=${SWIFTSHADER_DIR} VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`,
   );
 }

@@ -1,36 +1,24 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SWIFTSHADER_DIR, swiftShaderEnv, swiftShaderPresent } from '../../src/cli/swiftshader';
 
 /**
  * WebGPU in Node: Dawn (npm `webgpu`) on Chromium's SwiftShader Vulkan driver. The dynamic linker reads
  * LD_LIBRARY_PATH only at process start, so WebGPU checks run in a child process with it set; they are
  * skipped (with the reason) where Chromium's SwiftShader files are missing.
  */
-const CHROMIUM_LIB = process.env.TESSERA_VULKAN_DIR ?? '/usr/lib/chromium';
-const ICD = path.join(CHROMIUM_LIB, 'vk_swiftshader_icd.json');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const webgpuNodeUnavailable: string | null =
-  fs.existsSync(ICD) && fs.existsSync(path.join(CHROMIUM_LIB, 'libvulkan.so.1'))
-    ? null
-    : `no SwiftShader Vulkan driver at ${CHROMIUM_LIB} (install Debian's chromium)`;
-
-export function webgpuEnv(): NodeJS.ProcessEnv {
-  const ld = process.env.LD_LIBRARY_PATH;
-  return {
-    ...process.env,
-    LD_LIBRARY_PATH: ld ? `${CHROMIUM_LIB}:${ld}` : CHROMIUM_LIB,
-    VK_ICD_FILENAMES: ICD,
-  };
-}
+export const webgpuNodeUnavailable: string | null = swiftShaderPresent()
+  ? null
+  : `no SwiftShader Vulkan driver at ${SWIFTSHADER_DIR} (install Debian's chromium)`;
 
 /** Runs a TypeScript script (path relative to the repository root) in a WebGPU-ready child; parses its last JSON line. */
 export function runWebgpuScript<T>(script: string, args: string[] = [], timeoutMs = 600_000): T {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
     cwd: ROOT,
-    env: webgpuEnv(),
+    env: swiftShaderEnv(),
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 2 ** 20,

@@ -16,6 +16,10 @@ export interface GpuOutput {
 
 const WG = 256;
 
+function gpuOutputLength(out: GpuOutput): number {
+  return out.dims.reduce((a, b) => a * b, 1);
+}
+
 /**
  * nnU-Net's tile arithmetic in WGSL, so the network's logits never leave the GPU tile by tile: only finished
  * z slices are read back. The float semantics are the CPU accumulator's, bit for bit: float32 adds and
@@ -105,7 +109,10 @@ fn index_of(gid: vec3<u32>) -> u32 { return gid.y * p.rowStride + gid.x; }
 }
 `;
 
-/** Bytes the GPU accumulator needs: one ring of patch-depth slices per fold, and the weights. */
+/**
+ * Bytes the GPU accumulator needs: one ring of patch-depth slices per fold, the weights, and two K × tile
+ * buffers (the TTA sum and the network's own output).
+ */
 export function gpuAccumulatorBytes(g: Pick<TileGeometry, 'K' | 'patch' | 'padded' | 'folds'>): {
   perBuffer: number;
   total: number;
@@ -168,7 +175,7 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
   }
 
   outputLength(out: GpuOutput): number {
-    return out.dims.reduce((a, b) => a * b, 1);
+    return gpuOutputLength(out);
   }
 
   private params(o: {
@@ -324,7 +331,7 @@ class ReadbackAccumulator implements TileAccumulator<GpuOutput> {
     this.cpu = new CpuTileAccumulator(g);
   }
   outputLength(out: GpuOutput): number {
-    return out.dims.reduce((a, b) => a * b, 1);
+    return gpuOutputLength(out);
   }
   async addEvaluation(out: GpuOutput, flip: number[], first: boolean): Promise<void> {
     const data = (await out.getData()) as Float32Array;

@@ -1,22 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { swiftShaderEnv, swiftShaderPresent } from '../../../src/cli/swiftshader';
 
 // Chromium's SwiftShader Vulkan driver lets Dawn (inside onnxruntime-node's WebGPU EP) run on a CPU.
-const VULKAN_DIR = '/usr/lib/chromium';
-const haveSwiftShader = fs.existsSync(path.join(VULKAN_DIR, 'libvk_swiftshader.so'));
-
-describe.skipIf(!haveSwiftShader)('exported graphs run entirely on the WebGPU EP', () => {
+describe.skipIf(!swiftShaderPresent())('exported graphs run entirely on the WebGPU EP', () => {
   it('every node on WebGPU (disable_cpu_ep_fallback) and equal to the CPU EP, for every architecture', () => {
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'webgpu-check.ts');
     const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
-      env: {
-        ...process.env,
-        LD_LIBRARY_PATH: VULKAN_DIR,
-        VK_ICD_FILENAMES: path.join(VULKAN_DIR, 'vk_swiftshader_icd.json'),
-      },
+      env: swiftShaderEnv(),
       encoding: 'utf8',
       timeout: 170_000,
     });
