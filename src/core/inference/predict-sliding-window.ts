@@ -44,7 +44,7 @@ export interface LogitSlice {
  * Gaussian; folds are then summed and averaged in float16.
  *
  * Streaming: tiles run in z order and every z slice is handed to `onSlice` as soon as no later tile can
- * touch it, then freed — so memory holds only a slab of (patch depth + one step) slices × K, never the
+ * touch it, then freed — so memory holds only a slab of (patch depth + one step) slices × K × folds, never the
  * whole K × volume. `predictSlidingWindow` below collects the slices when the caller wants them all.
  */
 export async function streamSlidingWindow<T = Float32Array>(

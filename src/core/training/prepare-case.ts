@@ -52,7 +52,7 @@ export function assertTrainableLabels(datasetJson: unknown, file = 'dataset.json
       file,
       'declares an "ignore" label: training with it is not supported yet',
     );
-  const expected = Array.from({ length: s.allLabels.length }, (_, i) => i);
-  if (s.allLabels.some((v, i) => v !== expected[i]))
+  // sorted and starting at background 0: consecutive exactly when each value is its own index
+  if (s.allLabels.some((v, i) => v !== i))
     throw new TesseraError('bad-dataset', file, 'label values must be consecutive from 0');
 }
