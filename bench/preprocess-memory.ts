@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeNifti } from '../src/core/io/nifti-writer';
-import type { Volume } from '../src/core/io/volume';
+import { writeNifti } from '../src/core/io/volume/nifti-writer';
+import type { Volume } from '../src/core/io/volume/volume';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const small = process.argv.includes('--small');

@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readNpy, writeNpy } from '../src/core/io/npy';
+import { readNpy, writeNpy } from '../src/core/io/volume/npy';
 import type { Shape3 } from '../src/core/preprocessing/crop';
-import { resampleData } from '../src/core/preprocessing/resample-data';
-import { planResample, type ResampleKwargs } from '../src/core/preprocessing/resample-plan';
-import { resampleSeg } from '../src/core/preprocessing/resample-seg';
+import { resampleData } from '../src/core/resampling/resample-data';
+import { planResample, type ResampleKwargs } from '../src/core/resampling/resample-plan';
+import { resampleSeg } from '../src/core/resampling/resample-seg';
 
 const PYTHON = process.env.TESSERA_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nnunet_resample.py');

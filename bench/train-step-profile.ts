@@ -14,8 +14,8 @@ import { heInit } from '../src/core/engine/he-init';
 import { NNUNET_SGD, sgdStep } from '../src/core/engine/optimizer';
 import { forwardBackward, readLoss } from '../src/core/engine/train-step';
 import { UNet } from '../src/core/engine/unet';
-import { openGpu } from '../src/core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../src/core/engine/webgpu/webgpu-backend';
+import { openGpu } from '../src/core/gpu/device';
 import { networkSpecFromPlans } from '../src/core/model/architecture';
 
 Object.assign(globalThis, globals);

@@ -79,7 +79,7 @@ async function child(kind: string): Promise<void> {
   if (kind === 'webgpu') {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
-    const { openGpu } = await import('../src/core/engine/webgpu/gpu-device');
+    const { openGpu } = await import('../src/core/gpu/device');
     const { WebGpuBackend } = await import('../src/core/engine/webgpu/webgpu-backend');
     const ctx = await openGpu(create([]));
     device = ctx.description;

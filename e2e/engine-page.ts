@@ -3,8 +3,8 @@
 import { CpuBackend } from '../src/core/engine/cpu/cpu-backend';
 import { runFixture } from '../src/core/engine/fixture';
 import { runKernelSelfCheck } from '../src/core/engine/self-check';
-import { openGpu } from '../src/core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../src/core/engine/webgpu/webgpu-backend';
+import { openGpu } from '../src/core/gpu/device';
 
 function fromBase64(s: string): Uint8Array {
   const bin = atob(s);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bytesSource } from '../src/core/io/byte-source';
-import { openZip, readZipEntry } from '../src/core/io/zip-reader';
+import { bytesSource } from '../src/core/io/archive/byte-source';
+import { openZip, readZipEntry } from '../src/core/io/archive/zip-reader';
 import { readNnunetCheckpoint } from '../src/core/model/nnunet-checkpoint';
 import { expect, loadDemo, TMP, test } from './fixtures';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readVolume } from '../src/core/io/read-volume';
+import { readVolume } from '../src/core/io/volume/read-volume';
 import { expect, loadDemo, openApp, SHARED, TMP, test } from './fixtures';
 
 const TINY = path.join(

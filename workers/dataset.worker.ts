@@ -2,16 +2,17 @@
 // A dropped nnU-Net raw dataset, fingerprinted off the main thread: this worker opens the dataset (folder
 // files or a zip), runs nnU-Net's fingerprint extraction with the cases spread over a pool of planning
 // workers (nested), and aggregates the samples here — never on the page.
-import type { DatasetJson } from '../src/core/dataset/dataset-json';
+
 import { openDataset } from '../src/core/dataset/open-dataset';
 import { type BlobLike, fileListSource } from '../src/core/dataset/source';
 import { openZipSource } from '../src/core/dataset/zip-source';
 import { TesseraError } from '../src/core/errors';
+import type { DatasetJson } from '../src/core/nnunet/dataset-json';
+import type { DatasetFingerprint } from '../src/core/nnunet/plans-types';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve } from '../src/core/parallel/rpc';
 import { type IntensityHistogram, intensityHistograms } from '../src/core/planning/intensity-histogram';
-import type { DatasetFingerprint } from '../src/core/planning/plans-types';
 import { extractFingerprintInPool } from '../src/core/planning/pool-fingerprint';
 
 export interface DatasetRequest {

@@ -14,8 +14,8 @@ import { type PostprocessingStep, parsePostprocessing } from '../src/core/infere
 import { predictWithCard } from '../src/core/inference/predict-card';
 import { predictCase } from '../src/core/inference/predict-case';
 import type { AccumulatorFactory, NetworkFn } from '../src/core/inference/predict-sliding-window';
-import type { Volume } from '../src/core/io/volume';
-import { zyxShape, zyxSpacing } from '../src/core/io/volume';
+import type { Volume } from '../src/core/io/volume/volume';
+import { zyxShape, zyxSpacing } from '../src/core/io/volume/volume';
 import { fileSetFromFiles, readJsonFile } from '../src/core/model/bundle/file-set';
 import { inspectModel, type ModelFiles } from '../src/core/model/bundle/model-service';
 import { type ModelBundle, openModelBundle } from '../src/core/model/bundle/open-bundle';
@@ -24,8 +24,8 @@ import { webEndpoint } from '../src/core/parallel/endpoints';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
 import { MIN_SPLIT_VOXELS, resampleInSlabs } from '../src/core/preprocessing/pool-preprocess';
-import { resampleData } from '../src/core/preprocessing/resample-data';
-import type { ResampleSpec } from '../src/core/preprocessing/resample-plan';
+import { resampleData } from '../src/core/resampling/resample-data';
+import type { ResampleSpec } from '../src/core/resampling/resample-plan';
 
 ort.env.wasm.wasmPaths = { wasm: wasmUrl, mjs: mjsUrl };
 ort.env.wasm.numThreads = self.crossOriginIsolated

@@ -3,10 +3,10 @@
 // an uncompressed NIfTI for NiiVue whose voxel part is also the Volume's data (no second copy).
 
 import { cropBox } from '../src/core/inference/tile-grid';
-import { writeNifti } from '../src/core/io/nifti-writer';
-import { readVolume } from '../src/core/io/read-volume';
-import { typedView, type Volume, type VoxelArray } from '../src/core/io/volume';
-import { looksLikeLabelMap, volumeInfo } from '../src/core/io/volume-info';
+import { writeNifti } from '../src/core/io/volume/nifti-writer';
+import { readVolume } from '../src/core/io/volume/read-volume';
+import { typedView, type Volume, type VoxelArray } from '../src/core/io/volume/volume';
+import { looksLikeLabelMap, volumeInfo } from '../src/core/io/volume/volume-info';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { serve, withTransfer } from '../src/core/parallel/rpc';
 

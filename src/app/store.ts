@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import type { Volume, VoxelArray } from '../core/io/volume';
-import type { VolumeInfo } from '../core/io/volume-info';
+import type { Volume, VoxelArray } from '../core/io/volume/volume';
+import type { VolumeInfo } from '../core/io/volume/volume-info';
 
 /** A scan the user loaded: the volume for processing and an uncompressed NIfTI of it for NiiVue. */
 export interface Scan {

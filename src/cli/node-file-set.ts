@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError } from '../core/errors';
-import { blobSource } from '../core/io/byte-source';
+import { blobSource } from '../core/io/archive/byte-source';
 import { type FileSet, fileSetFromFiles, fileSetFromZip } from '../core/model/bundle/file-set';
 
 /**

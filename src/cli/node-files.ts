@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError } from '../core/errors';
-import { readVolume } from '../core/io/read-volume';
-import type { Volume } from '../core/io/volume';
+import { readVolume } from '../core/io/volume/read-volume';
+import type { Volume } from '../core/io/volume/volume';
 
 /** Read a whole file, turning fs errors into one-line messages that name the path. */
 export async function readFileBytes(file: string): Promise<Uint8Array> {

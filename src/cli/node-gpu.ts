@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Backend } from '../core/engine/backend';
 import { CpuBackend } from '../core/engine/cpu/cpu-backend';
-import { openGpu } from '../core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../core/engine/webgpu/webgpu-backend';
 import { TesseraError } from '../core/errors';
+import { openGpu } from '../core/gpu/device';
 import { swiftShaderEnv, swiftShaderPresent } from './swiftshader';
 
 const REEXEC_FLAG = 'TESSERA_WEBGPU_REEXEC';

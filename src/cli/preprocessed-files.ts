@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError } from '../core/errors';
-import { writeNpy } from '../core/io/npy';
-import type { Affine } from '../core/io/volume';
+import { writeNpy } from '../core/io/volume/npy';
+import type { Affine } from '../core/io/volume/volume';
 import { classLocationsToJson } from '../core/preprocessing/class-locations';
 import { type PreprocessedCase, segStorage } from '../core/preprocessing/preprocess-case';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bytesSource } from '../../src/core/io/byte-source';
+import { bytesSource } from '../../src/core/io/archive/byte-source';
 import { readNnunetCheckpoint } from '../../src/core/model/nnunet-checkpoint';
 import { runCli } from '../helpers/cli';
 import { REFERENCE } from '../helpers/shared';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNpy } from '../../src/core/io/npy';
+import { readNpy } from '../../src/core/io/volume/npy';
 import { modelFixtures } from '../core/model/fixtures';
 import { runCli } from '../helpers/cli';
 import { maxAbsDiff, runWasm } from '../helpers/ort';

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { groupCases } from '../../src/cli/commands/predict';
-import { bytesSource } from '../../src/core/io/byte-source';
-import { readNpy } from '../../src/core/io/npy';
-import { readVolume } from '../../src/core/io/read-volume';
-import { openZip, readZipEntry } from '../../src/core/io/zip-reader';
+import { bytesSource } from '../../src/core/io/archive/byte-source';
+import { openZip, readZipEntry } from '../../src/core/io/archive/zip-reader';
+import { readNpy } from '../../src/core/io/volume/npy';
+import { readVolume } from '../../src/core/io/volume/read-volume';
 import { runCli } from '../helpers/cli';
 import { REFERENCE, SHARED, sharedBytes } from '../helpers/shared';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNpy } from '../../src/core/io/npy';
+import { readNpy } from '../../src/core/io/volume/npy';
 import { runCli } from '../helpers/cli';
 import { DATA, referenceNpy } from '../helpers/shared';
 
@@ -62,7 +62,7 @@ describe('tessera resample', () => {
 
   it('keeps the channels of a (c, z, y, x) .npy and needs its spacing', async () => {
     const src = path.join(tmp, 'two.npy');
-    const { writeNpy } = await import('../../src/core/io/npy');
+    const { writeNpy } = await import('../../src/core/io/volume/npy');
     fs.writeFileSync(
       src,
       writeNpy(

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type NpyArray, readNpy } from '../../src/core/io/npy';
+import { type NpyArray, readNpy } from '../../src/core/io/volume/npy';
 
 /** tests/fixtures: small generated inputs and expected outputs (generators in scripts/fixtures/). */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { bytesSource } from '../../src/core/io/byte-source';
-import { type NpyArray, readNpy } from '../../src/core/io/npy';
-import { readVolume } from '../../src/core/io/read-volume';
-import type { Volume } from '../../src/core/io/volume';
-import { openZip, readZipEntry } from '../../src/core/io/zip-reader';
+import { bytesSource } from '../../src/core/io/archive/byte-source';
+import { openZip, readZipEntry } from '../../src/core/io/archive/zip-reader';
+import { type NpyArray, readNpy } from '../../src/core/io/volume/npy';
+import { readVolume } from '../../src/core/io/volume/read-volume';
+import type { Volume } from '../../src/core/io/volume/volume';
 
 /** A NIfTI (or other volume) file from disk. */
 export async function readVolumePath(file: string): Promise<Volume> {

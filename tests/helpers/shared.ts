@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzip } from '../../src/core/io/gzip';
-import { type NpyArray, readNpy } from '../../src/core/io/npy';
+import { gunzip } from '../../src/core/io/archive/gzip';
+import { type NpyArray, readNpy } from '../../src/core/io/volume/npy';
 
 /** ../shared beside the checkout: test data and nnU-Net reference outputs (read-only). */
 export const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');

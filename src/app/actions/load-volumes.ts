@@ -1,8 +1,8 @@
 import { describeError, isTesseraError } from '../../core/errors';
-import { type LabelTable, parseLabelTable } from '../../core/io/label-table';
-import { VOLUME_EXTENSIONS } from '../../core/io/read-volume';
-import { assertLabelGrid } from '../../core/io/volume';
-import { looksLikeCT } from '../../core/io/volume-info';
+import { type LabelTable, parseLabelTable } from '../../core/io/volume/label-table';
+import { VOLUME_EXTENSIONS } from '../../core/io/volume/read-volume';
+import { assertLabelGrid } from '../../core/io/volume/volume';
+import { looksLikeCT } from '../../core/io/volume/volume-info';
 import { activeScan, newId, useStore } from '../store';
 import { openVolumeFile } from '../workers';
 

@@ -1,6 +1,6 @@
 import { describeError } from '../../core/errors';
-import { blobSource } from '../../core/io/byte-source';
-import { openZip } from '../../core/io/zip-reader';
+import { blobSource } from '../../core/io/archive/byte-source';
+import { openZip } from '../../core/io/archive/zip-reader';
 import { useStore } from '../store';
 import type { DroppedFile } from './dropped-files';
 import { loadFiles } from './load-volumes';

@@ -1,5 +1,5 @@
 import { describeError, isTesseraError } from '../../core/errors';
-import { writeNifti } from '../../core/io/nifti-writer';
+import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { modelFiles, useModels } from '../models/models-store';
 import { activeScan, newId, useStore } from '../store';
 import { segmentInWorker } from '../workers';

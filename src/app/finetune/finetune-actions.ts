@@ -1,6 +1,6 @@
 import { describeError, isTesseraError } from '../../core/errors';
-import type { Volume } from '../../core/io/volume';
-import { writeZip } from '../../core/io/zip-writer';
+import { writeZip } from '../../core/io/archive/zip-writer';
+import type { Volume } from '../../core/io/volume/volume';
 import type { EpochEvent, IterationEvent, TrainerEvent } from '../../core/training/fine-tuner';
 import type { PrepareRequest, PrepareSummary } from '../../core/training/trainer-service';
 import { downloadBlob } from '../actions/download';

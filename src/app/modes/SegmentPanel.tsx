@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
 import { defaultFolds } from '../../core/inference/model-networks';
-import { zyxShape, zyxSpacing } from '../../core/io/volume';
+import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMap, segmentActiveScan } from '../actions/segment';

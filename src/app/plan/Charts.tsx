@@ -1,5 +1,5 @@
+import type { IntensityProperties } from '../../core/nnunet/plans-types';
 import type { IntensityHistogram } from '../../core/planning/intensity-histogram';
-import type { IntensityProperties } from '../../core/planning/plans-types';
 
 const W = 340;
 

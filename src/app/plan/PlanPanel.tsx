@@ -1,6 +1,6 @@
+import { formatFingerprintJson, formatPlansJson } from '../../core/nnunet/plans-json';
 import type { ConfigurationTrace } from '../../core/planning/configuration-planner';
 import { PLANNER_NAMES, PLANNERS, type PlannerName } from '../../core/planning/planners';
-import { formatFingerprintJson, formatPlansJson } from '../../core/planning/plans-json';
 import { FINGERPRINT_PRESETS } from '../../core/planning/presets';
 import { downloadText } from '../actions/download';
 import { PickFiles } from '../components/PickFiles';

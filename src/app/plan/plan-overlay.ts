@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { rasterizeTiles, tileGrid } from '../../core/inference/tile-grid';
-import { zyxShape, zyxSpacing } from '../../core/io/volume';
+import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { BBox3 } from '../../core/preprocessing/crop';
 import { activeScan, useStore } from '../store';
 import type { Overlay } from '../viewer/niivue-controller';

@@ -1,10 +1,10 @@
 import { create } from 'zustand';
-import type { DatasetJson } from '../../core/dataset/dataset-json';
+import type { DatasetJson } from '../../core/nnunet/dataset-json';
+import type { DatasetFingerprint, Plans } from '../../core/nnunet/plans-types';
 import type { PlanTrace } from '../../core/planning/experiment-planner';
 import { planExperimentWithTrace } from '../../core/planning/experiment-planner';
 import type { IntensityHistogram } from '../../core/planning/intensity-histogram';
 import { PLANNERS, type PlannerName } from '../../core/planning/planners';
-import type { DatasetFingerprint, Plans } from '../../core/planning/plans-types';
 import { FINGERPRINT_PRESETS } from '../../core/planning/presets';
 
 /** What is being planned: a built-in preset or a dropped dataset (fingerprinted in workers). */

@@ -6,8 +6,8 @@ import {
   SHOW_RENDER,
   SLICE_TYPE,
 } from '@niivue/niivue';
-import { readNifti } from '../../core/io/nifti-reader';
-import { INTENT_LABEL, writeNifti } from '../../core/io/nifti-writer';
+import { readNifti } from '../../core/io/volume/nifti-reader';
+import { INTENT_LABEL, writeNifti } from '../../core/io/volume/nifti-writer';
 import type { LabelMap, Layout, Scan, WindowPreset } from '../store';
 import { niivueLabelColormap } from './label-colors';
 

@@ -1,5 +1,5 @@
 import { TesseraError } from '../../core/errors';
-import { volumeInfo } from '../../core/io/volume-info';
+import { volumeInfo } from '../../core/io/volume/volume-info';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { readVolumeFile } from '../node-files';

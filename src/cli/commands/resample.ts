@@ -1,9 +1,9 @@
 import { TesseraError } from '../../core/errors';
-import { writeNpy } from '../../core/io/npy';
-import { frame, frameCount, zyxShape, zyxSpacing } from '../../core/io/volume';
+import { writeNpy } from '../../core/io/volume/npy';
+import { frame, frameCount, zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { Shape3 } from '../../core/preprocessing/crop';
-import { resampleChannel } from '../../core/preprocessing/resample';
-import { computeNewShape, planResample, sameShape } from '../../core/preprocessing/resample-plan';
+import { resampleChannel } from '../../core/resampling/resample';
+import { computeNewShape, planResample, sameShape } from '../../core/resampling/resample-plan';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { readVolumeFile, writeFileBytes } from '../node-files';

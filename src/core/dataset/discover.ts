@@ -6,7 +6,7 @@
  * in dataset.json lists the files instead. A raw Decathlon (MSD) dataset has one file per case whose
  * 4th axis holds the channels.
  */
-import type { DatasetJson, ParsedDatasetJson } from './dataset-json';
+import type { DatasetJson, ParsedDatasetJson } from '../nnunet/dataset-json';
 import type { DatasetSource } from './source';
 import { normalizePath } from './source';
 

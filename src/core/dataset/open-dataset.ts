@@ -3,7 +3,7 @@
  * the checks that need no image (numTraining, missing labels and channels, label declarations).
  */
 import { TesseraError } from '../errors';
-import { type ParsedDatasetJson, parseDatasetJson } from './dataset-json';
+import { type ParsedDatasetJson, parseDatasetJson } from '../nnunet/dataset-json';
 import { type DiscoveredDataset, discoverDataset, namesIn } from './discover';
 import type { DatasetSource } from './source';
 import { type DatasetProblem, verifyDatasetStructure } from './verify';

@@ -5,10 +5,10 @@
  * Errors are what nnU-Net refuses (or crashes on); warnings are what it only prints.
  */
 import { TesseraError } from '../errors';
-import type { Volume } from '../io/volume';
-import { zyxShape, zyxSpacing } from '../io/volume';
-import type { LabelValue } from './dataset-json';
-import { summarizeLabels } from './dataset-json';
+import type { Volume } from '../io/volume/volume';
+import { zyxShape, zyxSpacing } from '../io/volume/volume';
+import type { LabelValue } from '../nnunet/dataset-json';
+import { summarizeLabels } from '../nnunet/dataset-json';
 import type { CaseFiles, DiscoveredDataset } from './discover';
 
 export interface DatasetProblem {

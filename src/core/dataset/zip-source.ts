@@ -3,8 +3,8 @@
  * only up front, ZIP64, every entry CRC-checked). Each file is sliced out and inflated when asked for, so
  * a multi-gigabyte zip picked in the browser is never held in memory as a whole.
  */
-import { type ByteSource, blobSource, bytesSource } from '../io/byte-source';
-import { openZip, readZipEntry } from '../io/zip-reader';
+import { type ByteSource, blobSource, bytesSource } from '../io/archive/byte-source';
+import { openZip, readZipEntry } from '../io/archive/zip-reader';
 import {
   type BlobLike,
   type DatasetSource,

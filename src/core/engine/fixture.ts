@@ -10,7 +10,7 @@
  * the group's largest |b| instead.
  */
 import { TesseraError } from '../errors';
-import { readNpy } from '../io/npy';
+import { readNpy } from '../io/volume/npy';
 import type { NetworkSpec } from '../model/architecture';
 import type { Backend } from './backend';
 import { deepSupervisionScales, deepSupervisionTargets, deepSupervisionWeights } from './deep-supervision';

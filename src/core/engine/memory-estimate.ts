@@ -4,6 +4,8 @@
  * The peak is what the GPU backend will hold (live tensors plus pooled buffers); the largest tensor must
  * fit the adapter's storage-binding limit.
  */
+
+import { sizeClass } from '../gpu/buffer-pool';
 import type { NetworkSpec } from '../model/architecture';
 import type { Backend } from './backend';
 import { deepSupervisionScales, deepSupervisionWeights } from './deep-supervision';
@@ -12,7 +14,6 @@ import type { ConvGeometry, Shape, Tensor } from './tensor';
 import { convOutputShape, convTransposeOutputShape, numel } from './tensor';
 import { forwardBackward } from './train-step';
 import { UNet } from './unet';
-import { sizeClass } from './webgpu/buffer-pool';
 
 class MeasuredTensor implements Tensor {
   refs = 1;

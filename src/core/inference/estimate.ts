@@ -1,4 +1,4 @@
-import { computeNewShape } from '../preprocessing/resample-plan';
+import { computeNewShape } from '../resampling/resample-plan';
 import { computeSteps } from './sliding-window';
 
 /**

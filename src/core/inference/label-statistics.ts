@@ -1,4 +1,4 @@
-import type { VoxelArray } from '../io/volume';
+import type { VoxelArray } from '../io/volume/volume';
 
 export interface LabelStatistic {
   value: number;

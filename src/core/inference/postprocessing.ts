@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors';
-import type { VoxelArray } from '../io/volume';
+import type { VoxelArray } from '../io/volume/volume';
 import { keepLargestComponent } from './connected-components';
 
 /** A label, or a region (a set of labels treated as one), as nnU-Net's postprocessing names them. */

@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
-import type { Volume } from '../io/volume';
-import { frame, zyxShape } from '../io/volume';
+import type { Volume } from '../io/volume/volume';
+import { frame, zyxShape } from '../io/volume/volume';
 import type { ModelCard } from '../model/bundle/model-card';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';

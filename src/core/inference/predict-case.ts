@@ -1,4 +1,4 @@
-import { labelScheme } from '../model/labels';
+import { labelScheme } from '../nnunet/labels';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
 import type { Shape3 } from '../preprocessing/crop';
@@ -16,8 +16,8 @@ import {
   cropAndNormalize,
   preprocessCase,
 } from '../preprocessing/preprocess-case';
-import { dataSlab } from '../preprocessing/resample-data';
-import type { ResampleSpec } from '../preprocessing/resample-plan';
+import { dataSlab } from '../resampling/resample-data';
+import type { ResampleSpec } from '../resampling/resample-plan';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
 import { type AccumulatorFactory, type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';

@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
-import { roundHalf } from '../io/float16';
 import { throwIfCancelled } from '../parallel/rpc';
+import { roundHalf } from '../pycompat/float16';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {

@@ -1,10 +1,10 @@
 import type { Shape3 } from '../preprocessing/crop';
 import { exportResampleSpec, resampled } from '../preprocessing/export-prediction';
-import { roundToHalf } from '../preprocessing/float16';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import type { CaseProperties } from '../preprocessing/preprocess-case';
-import { clipBounds, wholeSlab } from '../preprocessing/resample-data';
 import { gatherTransposed, isIdentity } from '../preprocessing/transpose';
+import { roundToHalf } from '../pycompat/float16';
+import { clipBounds, wholeSlab } from '../resampling/resample-data';
 
 /**
  * nnU-Net's probabilities for `--save_probabilities`: the float16 logits resampled to the cropped grid,

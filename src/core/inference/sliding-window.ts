@@ -1,5 +1,5 @@
-import { roundHalf } from '../io/float16';
-import { roundHalfEven } from '../planning/numpy-compat';
+import { roundHalf } from '../pycompat/float16';
+import { roundHalfEven } from '../pycompat/numpy-compat';
 
 /**
  * Tile start positions per axis, as nnU-Net's `compute_steps_for_sliding_window`: the number of steps is

@@ -1,4 +1,4 @@
-import { floatToHalfBits, halfToFloat } from '../io/float16';
+import { floatToHalfBits, halfToFloat } from '../pycompat/float16';
 import { flipAxes } from './flip';
 
 /** What an accumulator needs to know about the sliding window it serves. */

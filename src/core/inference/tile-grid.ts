@@ -1,5 +1,5 @@
 import { type BBox3, bboxOfMask, bboxShape, nonzeroMask, type Shape3 } from '../preprocessing/crop';
-import { computeNewShape } from '../preprocessing/resample-plan';
+import { computeNewShape } from '../resampling/resample-plan';
 import { computeSteps, tileOrigins } from './sliding-window';
 
 /** A box in the scan's own (z, y, x) voxel coordinates, [start, stop) per axis. */

@@ -5,8 +5,8 @@
  * - network-layout.ts: the module tree with state-dict prefixes (documented there);
  * - parameters.ts: every state-dict key and shape in order, aliases, parameter count.
  */
-export type { LabelScheme } from './labels';
-export { imageChannelCount, labelScheme } from './labels';
+export type { LabelScheme } from '../nnunet/labels';
+export { imageChannelCount, labelScheme } from '../nnunet/labels';
 export type {
   ConvUnit,
   DecoderStage,

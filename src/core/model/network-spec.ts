@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors';
-import { imageChannelCount, labelScheme } from './labels';
+import { imageChannelCount, labelScheme } from '../nnunet/labels';
 import { resolveConfiguration } from './plans-config';
 
 /**

@@ -1,8 +1,8 @@
 import { TesseraError } from '../errors';
-import type { ByteSource } from '../io/byte-source';
-import { type PickleValue, toPlain } from '../io/pickle';
-import { openTorchFile, type TorchFile } from '../io/torch-checkpoint';
-import { type Tensor, TensorRef, toFloat32 } from '../io/torch-tensor';
+import type { ByteSource } from '../io/archive/byte-source';
+import { type PickleValue, toPlain } from '../io/torch/pickle';
+import { openTorchFile, type TorchFile } from '../io/torch/torch-checkpoint';
+import { type Tensor, TensorRef, toFloat32 } from '../io/torch/torch-tensor';
 import type { NetworkSpec } from './network-spec';
 import { parameterShapes } from './parameters';
 

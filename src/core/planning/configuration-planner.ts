@@ -3,11 +3,12 @@
  * spacing, the topology, the VRAM proxy, the patch-shrinking loop and the batch size, for one
  * configuration. Every step is recorded so the Plan Explorer can show how the planner got there.
  */
-import { argsortLast, prod, roundHalfEven } from './numpy-compat';
+
+import type { PlannedConfiguration } from '../nnunet/plans-types';
+import { unetArchitecture } from '../nnunet/unet-architecture';
+import { argsortLast, prod, roundHalfEven } from '../pycompat/numpy-compat';
 import type { PlannerSettings } from './planners';
-import type { PlannedConfiguration } from './plans-types';
 import { getPoolAndConvProps } from './topology';
-import { unetArchitecture } from './unet-architecture';
 import { estimateFeatureMapSize, type FeatureMapTerm, featureMapTerms, type NetworkSpec } from './vram';
 
 export interface PlanningContext {

@@ -5,15 +5,22 @@
  * quarter of the median image. Pure and synchronous; fast enough to re-plan on every slider move.
  */
 import { TesseraError } from '../errors';
+import type { DatasetFingerprint, PlannedConfiguration, Plans } from '../nnunet/plans-types';
+import {
+  argmax,
+  medianColumns,
+  percentile,
+  percentileColumns,
+  prod,
+  roundHalfEven,
+} from '../pycompat/numpy-compat';
 import {
   type ConfigurationTrace,
   type EstimateCache,
   type PlanningContext,
   planConfiguration,
 } from './configuration-planner';
-import { argmax, medianColumns, percentile, percentileColumns, prod, roundHalfEven } from './numpy-compat';
 import { PLANNERS, type PlannerName } from './planners';
-import type { DatasetFingerprint, PlannedConfiguration, Plans } from './plans-types';
 
 /** What the planner needs from dataset.json. */
 export interface PlanningDatasetJson {

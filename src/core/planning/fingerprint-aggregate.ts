@@ -8,8 +8,8 @@
  * case has no foreground, NumPy's concatenation turns float64, and so does everything here.)
  */
 import { TesseraError } from '../errors';
-import type { CaseFingerprint, ChannelSamples, Codes } from './fingerprint-case';
-import { RandomState } from './mt19937';
+import type { DatasetFingerprint, IntensityProperties } from '../nnunet/plans-types';
+import { RandomState } from '../pycompat/mt19937';
 import {
   meanFromSum,
   median,
@@ -18,8 +18,8 @@ import {
   percentileFromRanks,
   squaredDeviation,
   stdFromSquares,
-} from './numpy-compat';
-import type { DatasetFingerprint, IntensityProperties } from './plans-types';
+} from '../pycompat/numpy-compat';
+import type { CaseFingerprint, ChannelSamples, Codes } from './fingerprint-case';
 
 export interface AggregateOptions {
   /** number of channels declared in dataset.json (nnU-Net takes the count from there) */

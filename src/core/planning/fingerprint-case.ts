@@ -9,11 +9,12 @@
  * compact, replayable form (see ChannelSamples) from which aggregateFingerprint reproduces NumPy's
  * statistics over the concatenated samples to the bit.
  */
-import type { Volume } from '../io/volume';
-import { frame, voxelCount, zyxShape, zyxSpacing } from '../io/volume';
+
+import { reorientedVolume } from '../io/volume/nibabel-reorient';
+import type { Volume } from '../io/volume/volume';
+import { frame, voxelCount, zyxShape, zyxSpacing } from '../io/volume/volume';
 import { type BBox3, bboxOfMask, bboxShape, nonzeroMask, type Shape3 } from '../preprocessing/crop';
-import { RandomState, type RandomStateSnapshot } from './mt19937';
-import { reorientedVolume } from './nibabel-reorient';
+import { RandomState, type RandomStateSnapshot } from '../pycompat/mt19937';
 
 /** nnU-Net samples 10e7 foreground voxels per channel over the whole dataset. */
 export const FINGERPRINT_SAMPLE_BUDGET = 10e7;

@@ -4,12 +4,13 @@
  * the app passes a worker-pool call (the job is plain bytes + options, so it crosses postMessage).
  */
 
-import type { DatasetJson } from '../dataset/dataset-json';
 import type { CaseFiles, DiscoveredDataset } from '../dataset/discover';
 import type { DatasetSource } from '../dataset/source';
 import { type DatasetProblem, verifyCaseVolumes } from '../dataset/verify';
 import { TesseraError } from '../errors';
-import { readVolume } from '../io/read-volume';
+import { readVolume } from '../io/volume/read-volume';
+import type { DatasetJson } from '../nnunet/dataset-json';
+import type { DatasetFingerprint } from '../nnunet/plans-types';
 import { imageReaderWriterFor } from './experiment-planner';
 import { aggregateFingerprint } from './fingerprint-aggregate';
 import {
@@ -18,7 +19,6 @@ import {
   fingerprintCase,
   samplesPerCase,
 } from './fingerprint-case';
-import type { DatasetFingerprint } from './plans-types';
 
 /** Everything one case needs, as plain transferable data. */
 export interface CaseJob {

@@ -5,8 +5,8 @@
  * but the anisotropy rule (10th percentile) and intensity statistics cannot be reproduced.
  */
 
+import type { DatasetFingerprint } from '../nnunet/plans-types';
 import type { PlanningDatasetJson } from './experiment-planner';
-import type { DatasetFingerprint } from './plans-types';
 import ts from './presets/Dataset001_TSAbdomenCT.json';
 import liver from './presets/Task03_Liver.json';
 import hippocampus from './presets/Task04_Hippocampus.json';

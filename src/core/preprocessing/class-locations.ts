@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
+import { choiceWithoutReplacement, RandomState } from '../pycompat/random-state';
 import type { Shape3 } from './crop';
-import { choiceWithoutReplacement, RandomState } from './random-state';
 
 /**
  * Foreground class locations for training-time oversampling, as nnU-Net's

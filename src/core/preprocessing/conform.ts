@@ -1,4 +1,4 @@
-import type { Affine, VoxelArray } from '../io/volume';
+import type { Affine, VoxelArray } from '../io/volume/volume';
 
 /**
  * Reslicing between grids by their affines, for models that expect a fixed input grid rather than

@@ -6,7 +6,7 @@
  *
  * Arrays here are C-order (z, y, x) planes: a NIfTI buffer read as is (see io/volume.ts).
  */
-import type { VoxelArray } from '../io/volume';
+import type { VoxelArray } from '../io/volume/volume';
 
 export type Shape3 = [number, number, number];
 /** [[z0, z1], [y0, y1], [x0, x1]], stops exclusive, as nnU-Net's `bbox_used_for_cropping`. */

@@ -1,9 +1,10 @@
+import { roundToHalf } from '../pycompat/float16';
+import { clipBounds, resampleDataSlab, wholeSlab } from '../resampling/resample-data';
+import { canResampleExactly, resampleLinearExact } from '../resampling/resample-linear-exact';
+import type { Slab } from '../resampling/resample-plan';
+import { planResample, type ResampleSpec, sameShape } from '../resampling/resample-plan';
 import type { BBox3, Shape3 } from './crop';
-import { roundToHalf } from './float16';
 import type { PreprocessingPlans } from './plans-view';
-import { clipBounds, resampleDataSlab, type Slab, wholeSlab } from './resample-data';
-import { canResampleExactly, resampleLinearExact } from './resample-linear-exact';
-import { planResample, type ResampleSpec, sameShape } from './resample-plan';
 import { gatherTransposed, isIdentity, transposedShape } from './transpose';
 
 /**

@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
+import { float32MeanStd, visitInOrder } from '../pycompat/numpy-float32';
 import type { Shape3 } from './crop';
-import { float32MeanStd, visitInOrder } from './numpy-float32';
 
 /**
  * nnU-Net's intensity normalisation schemes (preprocessing/normalization), in float32 exactly as

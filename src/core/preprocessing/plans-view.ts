@@ -1,7 +1,7 @@
 import { TesseraError } from '../errors';
 import { resolveConfiguration } from '../model/plans-config';
+import type { ResampleKwargs } from '../resampling/resample-plan';
 import type { IntensityProperties } from './normalization';
-import type { ResampleKwargs } from './resample-plan';
 import { inversePermutation } from './transpose';
 
 /**

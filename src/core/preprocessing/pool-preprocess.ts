@@ -1,15 +1,15 @@
 import type { WorkerPool } from '../parallel/pool';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
+import { clipBounds, dataSlab } from '../resampling/resample-data';
+import { gatherRows, phasedSplitApplies, scatterRows, zFirst } from '../resampling/resample-phases';
+import type { ResampleSpec, Slab } from '../resampling/resample-plan';
+import { segSlab } from '../resampling/resample-seg';
 import type { ClassLocations, LabelDict } from './class-locations';
 import type { Shape3 } from './crop';
 import { type CropGeometry, type ExportOptions, exportResampleSpec } from './export-prediction';
 import type { PreprocessingPlans } from './plans-view';
 import type { CroppedCase, PreprocessedCase } from './preprocess-case';
-import { clipBounds, dataSlab, type Slab } from './resample-data';
-import { gatherRows, phasedSplitApplies, scatterRows, zFirst } from './resample-phases';
-import type { ResampleSpec } from './resample-plan';
-import { segSlab } from './resample-seg';
 import type { CaseFiles } from './worker-handlers';
 
 /**

@@ -1,7 +1,10 @@
 import { TesseraError } from '../errors';
-import type { Affine, VoxelArray } from '../io/volume';
+import type { Affine, VoxelArray } from '../io/volume/volume';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
+import { computeNewShape, planResample, type ResampleSpec, sameShape } from '../resampling/resample-plan';
+import { resampleSeg } from '../resampling/resample-seg';
+import { resampleDataStreaming } from '../resampling/resample-stream';
 import {
   type ClassLocations,
   classesToSample,
@@ -11,9 +14,6 @@ import {
 import { type BBox3, bboxOfMask, bboxShape, fillHoles, type Shape3 } from './crop';
 import { normalizeChannel } from './normalization';
 import type { PreprocessingPlans } from './plans-view';
-import { computeNewShape, planResample, type ResampleSpec, sameShape } from './resample-plan';
-import { resampleSeg } from './resample-seg';
-import { resampleDataStreaming } from './resample-stream';
 import { forEachTransposedRow, gatherTransposed, transposeBBox, transposedShape } from './transpose';
 
 /**

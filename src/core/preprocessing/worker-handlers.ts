@@ -1,7 +1,11 @@
 import { TesseraError } from '../errors';
-import { readVolume } from '../io/read-volume';
-import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume';
+import { readVolume } from '../io/volume/read-volume';
+import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume/volume';
 import { type HandlerContext, throwIfCancelled, withTransfer } from '../parallel/rpc';
+import { clipBounds, resampleDataSlab } from '../resampling/resample-data';
+import { inPlanePhase, zPhase, zPhaseColumns } from '../resampling/resample-phases';
+import type { ResampleSpec, Slab } from '../resampling/resample-plan';
+import { resampleSegSlab } from '../resampling/resample-seg';
 import type { ClassLocations, LabelDict } from './class-locations';
 import type { Shape3 } from './crop';
 import {
@@ -12,10 +16,6 @@ import {
 } from './export-prediction';
 import type { PreprocessingPlans } from './plans-view';
 import { type CaseInput, caseClassLocations, cropAndNormalize, preprocessCase } from './preprocess-case';
-import { clipBounds, resampleDataSlab, type Slab } from './resample-data';
-import { inPlanePhase, zPhase, zPhaseColumns } from './resample-phases';
-import type { ResampleSpec } from './resample-plan';
-import { resampleSegSlab } from './resample-seg';
 
 /**
  * What a preprocessing worker answers (workers/preprocess.worker.ts serves these; tests serve them over

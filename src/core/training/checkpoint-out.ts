@@ -14,9 +14,9 @@ import {
   PickleOrderedDict,
   PickleTuple,
   type PickleWritable,
-} from '../io/pickle-writer';
-import { TorchTensorOut, tensorPickle, torchSave } from '../io/torch-checkpoint-writer';
-import { PyFloat } from '../planning/python-json';
+} from '../io/torch/pickle-writer';
+import { TorchTensorOut, tensorPickle, torchSave } from '../io/torch/torch-checkpoint-writer';
+import { PyFloat } from '../pycompat/python-json';
 
 export interface TrainingLogLists {
   mean_fg_dice: number[];

@@ -1,7 +1,7 @@
 import { TesseraError } from '../errors';
-import type { Volume } from '../io/volume';
-import { frameCount, zyxShape, zyxSpacing } from '../io/volume';
-import { labelScheme } from '../model/labels';
+import type { Volume } from '../io/volume/volume';
+import { frameCount, zyxShape, zyxSpacing } from '../io/volume/volume';
+import { labelScheme } from '../nnunet/labels';
 import type { LabelDict } from '../preprocessing/class-locations';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { preprocessCase } from '../preprocessing/preprocess-case';

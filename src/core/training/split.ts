@@ -1,4 +1,4 @@
-import { permutation, RandomState } from '../preprocessing/random-state';
+import { permutation, RandomState } from '../pycompat/random-state';
 
 export interface Split {
   train: string[];

@@ -19,10 +19,10 @@ import { patchDivisor } from '../engine/deep-supervision';
 import { heInit } from '../engine/he-init';
 import { estimateTrainingMemory, type MemoryEstimate } from '../engine/memory-estimate';
 import { UNet } from '../engine/unet';
-import { openGpu } from '../engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../engine/webgpu/webgpu-backend';
 import { describeError, TesseraError } from '../errors';
-import type { Volume } from '../io/volume';
+import { openGpu } from '../gpu/device';
+import type { Volume } from '../io/volume/volume';
 import { networkSpecFromPlans } from '../model/architecture';
 import { fileSetFromFiles, readText } from '../model/bundle/file-set';
 import type { ModelFiles } from '../model/bundle/model-service';
@@ -31,9 +31,9 @@ import { loadNetworkWeights } from '../model/nnunet-checkpoint';
 import { emitOnnx } from '../model/onnx/emit-network';
 import type { HandlerContext, Handlers } from '../parallel/rpc';
 import { withTransfer } from '../parallel/rpc';
-import { parsePythonJson } from '../planning/python-json';
 import type { LabelDict } from '../preprocessing/class-locations';
 import { readPreprocessingPlans } from '../preprocessing/plans-view';
+import { parsePythonJson } from '../pycompat/python-json';
 import { nnunetCheckpointBytes } from './checkpoint-out';
 import {
   defaultFineTuneOptions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDatasetJson, summarizeLabels } from '../../../src/core/dataset/dataset-json';
-import { type PyJson, toPythonJson } from '../../../src/core/planning/python-json';
+import { parseDatasetJson, summarizeLabels } from '../../../src/core/nnunet/dataset-json';
+import { type PyJson, toPythonJson } from '../../../src/core/pycompat/python-json';
 
 const v2 = {
   channel_names: { '0': 'T2', '1': 'ADC' },

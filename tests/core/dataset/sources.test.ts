@@ -1,10 +1,10 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { parseDatasetJson } from '../../../src/core/dataset/dataset-json';
 import { discoverDataset, groupChannelFiles } from '../../../src/core/dataset/discover';
 import { openDataset } from '../../../src/core/dataset/open-dataset';
 import { type BlobLike, fileListSource } from '../../../src/core/dataset/source';
 import { openZipSource } from '../../../src/core/dataset/zip-source';
+import { parseDatasetJson } from '../../../src/core/nnunet/dataset-json';
 
 const enc = new TextEncoder();
 const datasetJson = enc.encode(

@@ -6,8 +6,8 @@ import {
   verifyDatasetStructure,
   verifyLabelDeclarations,
 } from '../../../src/core/dataset/verify';
-import type { Volume, VoxelArray } from '../../../src/core/io/volume';
-import { datatypeOf } from '../../../src/core/io/volume';
+import type { Volume, VoxelArray } from '../../../src/core/io/volume/volume';
+import { datatypeOf } from '../../../src/core/io/volume/volume';
 
 function vol(name: string, data: VoxelArray, shape = [2, 2, 2], spacing = [1, 1, 1], shift = 0): Volume {
   return {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../../src/core/engine/cpu/cpu-backend';
 import { heInit } from '../../../src/core/engine/he-init';
 import { UNet } from '../../../src/core/engine/unet';
-import { bytesSource } from '../../../src/core/io/byte-source';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
 import type { NetworkSpec } from '../../../src/core/model/architecture';
 import { networkSpecFromPlans } from '../../../src/core/model/architecture';
 import { loadNetworkWeights, readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';

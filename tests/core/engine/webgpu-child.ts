@@ -10,8 +10,8 @@ import { type FixtureReport, runFixture } from '../../../src/core/engine/fixture
 import { heInit } from '../../../src/core/engine/he-init';
 import { runKernelSelfCheck } from '../../../src/core/engine/self-check';
 import { UNet } from '../../../src/core/engine/unet';
-import { openGpu } from '../../../src/core/engine/webgpu/gpu-device';
 import { WebGpuBackend } from '../../../src/core/engine/webgpu/webgpu-backend';
+import { openGpu } from '../../../src/core/gpu/device';
 import { defaultFineTuneOptions, FineTuner } from '../../../src/core/training/fine-tuner';
 import { syntheticCase, tinySpec } from '../training/synthetic';
 

@@ -3,7 +3,7 @@
  * sliding window with its tile arithmetic on the GPU against the CPU accumulator. Prints one JSON line.
  */
 import { create, globals } from 'webgpu';
-import { openGpu } from '../../../src/core/engine/webgpu/gpu-device';
+import { openGpu } from '../../../src/core/gpu/device';
 import { type GpuOutput, gpuAccumulatorFactory } from '../../../src/core/inference/gpu-tile-accumulator';
 import { type NetworkFn, predictSlidingWindow } from '../../../src/core/inference/predict-sliding-window';
 import { CASES, fakeNetwork, image } from './sliding-window-cases';

@@ -5,7 +5,7 @@ import { openFileSet } from '../../../src/cli/node-file-set';
 import { createModelNetworks } from '../../../src/core/inference/model-networks';
 import { applyPostprocessing, parsePostprocessing } from '../../../src/core/inference/postprocessing';
 import { predictCase } from '../../../src/core/inference/predict-case';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { openNnunetModel } from '../../../src/core/model/bundle/nnunet-model';
 import { FIXTURES } from '../../helpers/fixtures';
 import { ortWasm } from '../../helpers/ort';

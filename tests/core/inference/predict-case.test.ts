@@ -5,10 +5,10 @@ import { openFileSet } from '../../../src/cli/node-file-set';
 import { createOnnxNetwork } from '../../../src/core/inference/onnx-network';
 import { predictCase } from '../../../src/core/inference/predict-case';
 import type { NetworkFn } from '../../../src/core/inference/predict-sliding-window';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { exportFold, openNnunetModel } from '../../../src/core/model/bundle/nnunet-model';
-import { resampleData } from '../../../src/core/preprocessing/resample-data';
+import { resampleData } from '../../../src/core/resampling/resample-data';
 import { ortWasm } from '../../helpers/ort';
 import { REFERENCE, referenceNpy, sharedBytes, sharedJson } from '../../helpers/shared';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flipAxes, mirrorCombinations } from '../../../src/core/inference/flip';
 import { type NetworkFn, predictSlidingWindow } from '../../../src/core/inference/predict-sliding-window';
 import { computeGaussian, computeSteps } from '../../../src/core/inference/sliding-window';
-import { roundHalf } from '../../../src/core/io/float16';
+import { roundHalf } from '../../../src/core/pycompat/float16';
 import { CASES, fakeNetwork, image } from './sliding-window-cases';
 
 /** The straightforward whole-volume form of nnU-Net's algorithm (padded arrays, float16 accumulators). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cropBox, rasterizeTiles, tileGrid } from '../../../src/core/inference/tile-grid';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { sharedBytes } from '../../helpers/shared';
 
 const config = { spacing: [3, 3, 3], patchSize: [32, 112, 128], transposeForward: [0, 1, 2] };

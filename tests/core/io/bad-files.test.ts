@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isTesseraError, type TesseraError } from '../../../src/core/errors';
-import { gzip } from '../../../src/core/io/gzip';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { assertLabelGrid } from '../../../src/core/io/volume';
+import { gzip } from '../../../src/core/io/archive/gzip';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { assertLabelGrid } from '../../../src/core/io/volume/volume';
 import { sharedBytes } from '../../helpers/shared';
 
 async function failure(bytes: Uint8Array, name: string): Promise<TesseraError> {

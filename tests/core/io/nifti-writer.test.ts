@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { geometryFromAffine, writeNifti } from '../../../src/core/io/nifti-writer';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { type DataType, typedView } from '../../../src/core/io/volume';
+import { geometryFromAffine, writeNifti } from '../../../src/core/io/volume/nifti-writer';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { type DataType, typedView } from '../../../src/core/io/volume/volume';
 import { sharedBytes } from '../../helpers/shared';
 
 const SOURCES = [
@@ -57,7 +57,7 @@ describe('NIfTI writer round trips', () => {
     );
     // read it again through the qform alone: same affine
     const qOnly = { ...back, source: { ...back.source, nifti: { ...back.source.nifti!, sformCode: 0 } } };
-    const { chooseAffine } = await import('../../../src/core/io/nifti-reader');
+    const { chooseAffine } = await import('../../../src/core/io/volume/nifti-reader');
     const aff = chooseAffine(qOnly.source.nifti!, back.shape);
     for (let r = 0; r < 3; r++)
       for (let c = 0; c < 4; c++) expect(aff[r][c]).toBeCloseTo(src.affine[r][c], 4);

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../../src/core/errors';
-import { bytesSource } from '../../../src/core/io/byte-source';
-import { PickleObject, toPlain, unpickle } from '../../../src/core/io/pickle';
-import { openTorchFile } from '../../../src/core/io/torch-checkpoint';
-import type { TensorRef } from '../../../src/core/io/torch-tensor';
-import { writeZip } from '../../../src/core/io/zip-writer';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
+import { writeZip } from '../../../src/core/io/archive/zip-writer';
+import { PickleObject, toPlain, unpickle } from '../../../src/core/io/torch/pickle';
+import { openTorchFile } from '../../../src/core/io/torch/torch-checkpoint';
+import type { TensorRef } from '../../../src/core/io/torch/torch-tensor';
 import { readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

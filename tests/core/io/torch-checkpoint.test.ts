@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { blobSource, bytesSource } from '../../../src/core/io/byte-source';
-import { PickleObject } from '../../../src/core/io/pickle';
-import { openTorchFile } from '../../../src/core/io/torch-checkpoint';
-import { TensorRef, toFloat32 } from '../../../src/core/io/torch-tensor';
+import { blobSource, bytesSource } from '../../../src/core/io/archive/byte-source';
+import { PickleObject } from '../../../src/core/io/torch/pickle';
+import { openTorchFile } from '../../../src/core/io/torch/torch-checkpoint';
+import { TensorRef, toFloat32 } from '../../../src/core/io/torch/torch-tensor';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/io/torch');
 const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { axisCodes } from '../../../src/core/io/affine';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { minMax } from '../../../src/core/io/volume';
+import { axisCodes } from '../../../src/core/io/volume/affine';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { minMax } from '../../../src/core/io/volume/volume';
 import { sharedBytes, sharedJson } from '../../helpers/shared';
 
 interface ManifestEntry {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TesseraError } from '../../../src/core/errors';
-import { labelScheme } from '../../../src/core/model/labels';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import { parameterCount, parameterShapes, uniqueParameters } from '../../../src/core/model/parameters';
+import { labelScheme } from '../../../src/core/nnunet/labels';
 import { REFERENCE } from '../../helpers/shared';
 import { modelFixtures, readJson } from './fixtures';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blobSource, bytesSource } from '../../../src/core/io/byte-source';
+import { blobSource, bytesSource } from '../../../src/core/io/archive/byte-source';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import {
   checkWeights,

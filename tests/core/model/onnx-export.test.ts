@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bytesSource } from '../../../src/core/io/byte-source';
-import { readNpy } from '../../../src/core/io/npy';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
+import { readNpy } from '../../../src/core/io/volume/npy';
 import { exportCheckpointToOnnx } from '../../../src/core/model/export-onnx';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import { type NnunetCheckpoint, readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { bytesSource } from '../../../src/core/io/byte-source';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
 import { exportCheckpointToOnnx } from '../../../src/core/model/export-onnx';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import { readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { IntensityProperties } from '../../../src/core/nnunet/plans-types';
 import { aggregateFingerprint } from '../../../src/core/planning/fingerprint-aggregate';
 import { type CaseFingerprint, fingerprintCase } from '../../../src/core/planning/fingerprint-case';
-import { RandomState } from '../../../src/core/planning/mt19937';
-import type { IntensityProperties } from '../../../src/core/planning/plans-types';
+import { RandomState } from '../../../src/core/pycompat/mt19937';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/planning');
 const cases = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'sampling_cases.json'), 'utf8')) as {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getConfiguration, normalizePlans } from '../../../src/core/planning/normalize-plans';
-import type { Plans } from '../../../src/core/planning/plans-types';
+import { getConfiguration, normalizePlans } from '../../../src/core/nnunet/plans';
+import type { Plans } from '../../../src/core/nnunet/plans-types';
 import { sharedJson } from '../../helpers/shared';
 
 const tinyPlans = sharedJson<Plans>(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RandomState } from '../../../src/core/planning/mt19937';
+import { RandomState } from '../../../src/core/pycompat/mt19937';
 import {
   argsortLast,
   meanFromSum,
@@ -11,7 +11,7 @@ import {
   roundHalfEven,
   squaredDeviation,
   stdFromSquares,
-} from '../../../src/core/planning/numpy-compat';
+} from '../../../src/core/pycompat/numpy-compat';
 
 // Expected values printed by NumPy 1.24 / Python 3 (the versions of the shared references).
 describe('Python / NumPy arithmetic', () => {

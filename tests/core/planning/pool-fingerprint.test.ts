@@ -5,10 +5,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/dataset-dir-source';
 import { openDataset } from '../../../src/core/dataset/open-dataset';
+import { formatFingerprintJson } from '../../../src/core/nnunet/plans-json';
 import { nodeEndpoint } from '../../../src/core/parallel/endpoints';
 import { WorkerPool } from '../../../src/core/parallel/pool';
 import { serve } from '../../../src/core/parallel/rpc';
-import { formatFingerprintJson } from '../../../src/core/planning/plans-json';
 import { extractFingerprintInPool } from '../../../src/core/planning/pool-fingerprint';
 import { planningHandlers } from '../../../src/core/planning/worker-handlers';
 

@@ -7,7 +7,7 @@ import {
   pyToPlain,
   pythonFloatRepr,
   toPythonJson,
-} from '../../../src/core/planning/python-json';
+} from '../../../src/core/pycompat/python-json';
 
 describe("Python's json.dump", () => {
   it('formats floats as repr() does', () => {

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { formatPlansJson } from '../../../src/core/nnunet/plans-json';
+import type { DatasetFingerprint } from '../../../src/core/nnunet/plans-types';
 import { type PlanningDatasetJson, planExperiment } from '../../../src/core/planning/experiment-planner';
 import type { PlannerName } from '../../../src/core/planning/planners';
-import { formatPlansJson } from '../../../src/core/planning/plans-json';
-import type { DatasetFingerprint } from '../../../src/core/planning/plans-types';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/planning');
 interface RandomCase {

@@ -10,11 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { directorySource } from '../../../src/cli/dataset-dir-source';
 import { openDataset } from '../../../src/core/dataset/open-dataset';
+import { formatFingerprintJson, formatPlansJson } from '../../../src/core/nnunet/plans-json';
 import { planExperiment } from '../../../src/core/planning/experiment-planner';
 import { extractFingerprint } from '../../../src/core/planning/fingerprint-driver';
 import type { PlannerName } from '../../../src/core/planning/planners';
-import { formatFingerprintJson, formatPlansJson } from '../../../src/core/planning/plans-json';
-import { type PyJson, toPythonJson } from '../../../src/core/planning/python-json';
+import { type PyJson, toPythonJson } from '../../../src/core/pycompat/python-json';
 import { REFERENCE } from '../../helpers/shared';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/planning');

@@ -7,11 +7,7 @@ import {
   sampleClassLocations,
 } from '../../../src/core/preprocessing/class-locations';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
-import {
-  choiceWithoutReplacement,
-  permutation,
-  RandomState,
-} from '../../../src/core/preprocessing/random-state';
+import { choiceWithoutReplacement, permutation, RandomState } from '../../../src/core/pycompat/random-state';
 import { fixtureJson, fixtureNpy } from '../../helpers/fixtures';
 
 describe('numpy RandomState (MT19937)', () => {

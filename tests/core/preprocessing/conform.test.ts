@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
 import { conformedGrid, type Grid, invertAffine, reslice } from '../../../src/core/preprocessing/conform';
 import { sharedBytes } from '../../helpers/shared';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape } from '../../../src/core/io/volume/volume';
 import { cropToNonzero, fillHoles, nonzeroMask } from '../../../src/core/preprocessing/crop';
 import { sharedBytes, sharedJson } from '../../helpers/shared';
 

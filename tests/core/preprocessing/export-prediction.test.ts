@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
 import {
   exportResampleSpec,
@@ -9,13 +9,13 @@ import {
   logitsToSegmentation,
   uncropAndTransposeBack,
 } from '../../../src/core/preprocessing/export-prediction';
-import { roundToHalf } from '../../../src/core/preprocessing/float16';
 import { type PreprocessingPlans, readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
 import { preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
-import { clipBounds, wholeSlab } from '../../../src/core/preprocessing/resample-data';
-import { resampleLinearExact } from '../../../src/core/preprocessing/resample-linear-exact';
-import type { ResampleSpec } from '../../../src/core/preprocessing/resample-plan';
 import { inversePermutation } from '../../../src/core/preprocessing/transpose';
+import { roundToHalf } from '../../../src/core/pycompat/float16';
+import { clipBounds, wholeSlab } from '../../../src/core/resampling/resample-data';
+import { resampleLinearExact } from '../../../src/core/resampling/resample-linear-exact';
+import type { ResampleSpec } from '../../../src/core/resampling/resample-plan';
 import { fixtureJson, fixtureNpy } from '../../helpers/fixtures';
 import { referenceNpy, sharedBytes, sharedJson } from '../../helpers/shared';
 

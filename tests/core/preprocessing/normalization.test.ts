@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BBox3, Shape3 } from '../../../src/core/preprocessing/crop';
 import { normalizeChannel, schemeForChannelName } from '../../../src/core/preprocessing/normalization';
-import { float32MeanStd, pairwiseSum } from '../../../src/core/preprocessing/numpy-float32';
 import {
   gatherTransposed,
   inversePermutation,
   transposeBBox,
   transposedShape,
 } from '../../../src/core/preprocessing/transpose';
+import { float32MeanStd, pairwiseSum } from '../../../src/core/pycompat/numpy-float32';
 import { fixtureJson, fixtureNpy } from '../../helpers/fixtures';
 
 interface NormCase {

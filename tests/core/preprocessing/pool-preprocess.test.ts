@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { nodeEndpoint } from '../../../src/core/parallel/endpoints';
 import { WorkerPool } from '../../../src/core/parallel/pool';
 import { serve } from '../../../src/core/parallel/rpc';
@@ -17,10 +17,10 @@ import {
   splitRows,
 } from '../../../src/core/preprocessing/pool-preprocess';
 import { preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
-import { resampleData } from '../../../src/core/preprocessing/resample-data';
-import { planResample } from '../../../src/core/preprocessing/resample-plan';
-import { resampleSeg } from '../../../src/core/preprocessing/resample-seg';
 import { preprocessHandlers } from '../../../src/core/preprocessing/worker-handlers';
+import { resampleData } from '../../../src/core/resampling/resample-data';
+import { planResample } from '../../../src/core/resampling/resample-plan';
+import { resampleSeg } from '../../../src/core/resampling/resample-seg';
 import { sharedBytes, sharedJson } from '../../helpers/shared';
 
 const RAW = 'reference/raw/Dataset001_TSAbdomenCT';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape, zyxSpacing } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { classLocationsToJson, type LabelDict } from '../../../src/core/preprocessing/class-locations';
 import { readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
 import { preprocessCase, segStorage } from '../../../src/core/preprocessing/preprocess-case';

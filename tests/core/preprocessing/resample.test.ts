@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { readVolume } from '../../../src/core/io/read-volume';
-import { zyxShape } from '../../../src/core/io/volume';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
+import { zyxShape } from '../../../src/core/io/volume/volume';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
 import {
   type ResampleSpec,
   resampleChannel,
   resampleDataOrSegToShape,
-} from '../../../src/core/preprocessing/resample';
-import { resampleData } from '../../../src/core/preprocessing/resample-data';
+} from '../../../src/core/resampling/resample';
+import { resampleData } from '../../../src/core/resampling/resample-data';
 import {
   computeNewShape,
   planResample,
   roundHalfEven,
   separateZAxis,
-} from '../../../src/core/preprocessing/resample-plan';
-import { resampleDataStreaming } from '../../../src/core/preprocessing/resample-stream';
+} from '../../../src/core/resampling/resample-plan';
+import { resampleDataStreaming } from '../../../src/core/resampling/resample-stream';
 import { fixtureJson, fixtureNpy } from '../../helpers/fixtures';
 import { referenceNpy, sharedBytes, sharedJson } from '../../helpers/shared';
 

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../../src/core/engine/cpu/cpu-backend';
 import { heInit } from '../../../src/core/engine/he-init';
 import { UNet } from '../../../src/core/engine/unet';
-import { bytesSource } from '../../../src/core/io/byte-source';
-import { unpickle } from '../../../src/core/io/pickle';
-import { PickleDict, PickleTuple, pickle } from '../../../src/core/io/pickle-writer';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
+import { unpickle } from '../../../src/core/io/torch/pickle';
+import { PickleDict, PickleTuple, pickle } from '../../../src/core/io/torch/pickle-writer';
 import { networkSpecFromPlans, parameterShapes } from '../../../src/core/model/architecture';
 import { loadNetworkWeights, readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
-import { PyFloat, parsePythonJson } from '../../../src/core/planning/python-json';
+import { PyFloat, parsePythonJson } from '../../../src/core/pycompat/python-json';
 import { emptyTrainingLog, nnunetCheckpointBytes } from '../../../src/core/training/checkpoint-out';
 import { REFERENCE } from '../../helpers/shared';
 

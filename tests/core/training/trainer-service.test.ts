@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesSource } from '../../../src/core/io/byte-source';
-import { readVolume } from '../../../src/core/io/read-volume';
+import { bytesSource } from '../../../src/core/io/archive/byte-source';
+import { readVolume } from '../../../src/core/io/volume/read-volume';
 import { readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
 import type { HandlerContext } from '../../../src/core/parallel/rpc';
 import type { TrainerEvent } from '../../../src/core/training/fine-tuner';

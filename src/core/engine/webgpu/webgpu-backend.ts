@@ -1,8 +1,9 @@
+import { BufferPool } from '../../gpu/buffer-pool';
+import type { GpuContext } from '../../gpu/device';
+import { Runner } from '../../gpu/runner';
 import type { Backend, SgdStepSettings } from '../backend';
 import type { ConvGeometry, Shape, Tensor } from '../tensor';
 import { convOutputShape, convTransposeOutputShape, numel, shapeText } from '../tensor';
-import { BufferPool } from './buffer-pool';
-import type { GpuContext } from './gpu-device';
 import type { Kernel } from './kernels/common';
 import { convForwardWgsl, convGradInputWgsl, convGradWeightWgsl } from './kernels/conv';
 import { gradWeightChunks } from './kernels/conv-frames';
@@ -23,7 +24,6 @@ import * as nk from './kernels/norm-act';
 import { channelSumWgsl, sumChunksWgsl, sumSquaresWgsl, sumWgsl } from './kernels/reduce';
 import * as lk from './kernels/seg-loss';
 import { sgdWgsl } from './kernels/sgd';
-import { Runner } from './runner';
 
 class GpuTensor implements Tensor {
   refs = 1;

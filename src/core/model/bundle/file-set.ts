@@ -1,6 +1,6 @@
 import { TesseraError } from '../../errors';
-import { type ByteSource, blobSource, bytesSource } from '../../io/byte-source';
-import { openZip, readZipEntry, zipEntrySource } from '../../io/zip-reader';
+import { type ByteSource, blobSource, bytesSource } from '../../io/archive/byte-source';
+import { openZip, readZipEntry, zipEntrySource } from '../../io/archive/zip-reader';
 
 /**
  * What the user handed us as a model: a dropped folder (files with relative paths), a zip of one, or a

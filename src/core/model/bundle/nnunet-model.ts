@@ -1,6 +1,6 @@
 import { TesseraError } from '../../errors';
+import { labelScheme } from '../../nnunet/labels';
 import { exportCheckpointToOnnx } from '../export-onnx';
-import { labelScheme } from '../labels';
 import type { NetworkSpec } from '../network-spec';
 import { networkSpecFromPlans } from '../network-spec';
 import { checkWeights, type NnunetCheckpoint } from '../nnunet-checkpoint';

@@ -1,5 +1,5 @@
 import { TesseraError } from '../../errors';
-import { isZip } from '../../io/zip-reader';
+import { isZip } from '../../io/archive/zip-reader';
 import { type FileSet, fileSetFromZip } from './file-set';
 import { type NnunetModel, nnunetModelInfo, openNnunetModel } from './nnunet-model';
 import { type OnnxBundle, readOnnxBundle } from './onnx-bundle';

@@ -1,4 +1,4 @@
-import { floatToHalfBits } from '../../io/float16';
+import { floatToHalfBits } from '../../pycompat/float16';
 import { type AttributeValue, DataType, type NodeDef, type TensorInit } from './onnx-proto';
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -9,8 +9,9 @@
  *   are staged and each invocation accumulates (tap, out-channel, in-channel) triples over the tile.
  * - flipTransposeWgsl: w[co][ci][k] → w'[ci][co][K−1−k] for the input gradient.
  */
+
+import { grid } from '../../../gpu/runner';
 import type { ConvGeometry, Shape } from '../../tensor';
-import { grid } from '../runner';
 import { bindings, channelBlock, consts, type Kernel, linearKernel } from './common';
 import { convDims, forwardBindings } from './conv-frames';
 
