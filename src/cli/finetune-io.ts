@@ -14,8 +14,9 @@ import type { FileSet } from '../core/model/bundle/file-set';
 import { readText } from '../core/model/bundle/file-set';
 import { openNnunetModel } from '../core/model/bundle/nnunet-model';
 import { loadNetworkWeights } from '../core/model/nnunet-checkpoint';
-import { configurationNames } from '../core/model/plans-config';
-import type { LabelDict } from '../core/preprocessing/class-locations';
+import type { DatasetJson } from '../core/nnunet/dataset-json';
+import { configurationNames, normalizePlans } from '../core/nnunet/plans';
+import type { Plans } from '../core/nnunet/plans-types';
 import { readPreprocessingPlans } from '../core/preprocessing/plans-view';
 import { type PyJsonValue, parsePythonJson } from '../core/pycompat/python-json';
 import { assertTrainableLabels, prepareTrainingCase } from '../core/training/prepare-case';
@@ -28,8 +29,8 @@ export interface StartingModel {
   configuration: string;
   /** deep supervision on, as nnU-Net trains */
   spec: NetworkSpec;
-  plans: unknown;
-  datasetJson: unknown;
+  plans: Plans;
+  datasetJson: DatasetJson;
   /** The files as text, written back unchanged and pickled into the checkpoint. */
   plansText: string;
   datasetJsonText: string;
@@ -75,8 +76,8 @@ export async function openStartingModel(
   }
   const plansText = await readText(files, `${root}plans.json`);
   const datasetJsonText = await readText(files, `${root}dataset.json`);
-  const plans = JSON.parse(plansText);
-  const datasetJson = JSON.parse(datasetJsonText);
+  const plans = normalizePlans(JSON.parse(plansText), `${target}/plans.json`);
+  const datasetJson = JSON.parse(datasetJsonText) as DatasetJson;
   assertTrainableLabels(datasetJson, `${target}/dataset.json`);
   if (!configuration) {
     const names = configurationNames(plans);
@@ -132,7 +133,7 @@ export async function loadTrainingCases(
     );
   if (ds.cases.length === 0) throw new TesseraError('bad-dataset', dir, 'has no training cases');
   const plans = readPreprocessingPlans(model.plans, model.configuration);
-  const labels = (model.datasetJson as { labels: LabelDict }).labels;
+  const labels = model.datasetJson.labels;
   const source = await directorySource(dir);
   const out: TrainingCase[] = [];
   for (const c of ds.cases) {

@@ -1,4 +1,5 @@
 import { describeError, isTesseraError } from '../../core/errors';
+import { labelManager } from '../../core/nnunet/labels';
 import type { DroppedFile } from '../actions/dropped-files';
 import { loadFiles } from '../actions/load-volumes';
 import { registerFolderHandler } from '../actions/route-drop';
@@ -67,7 +68,7 @@ export async function openDroppedDataset(files: DroppedFile[]): Promise<void> {
       if (label)
         await loadFiles([{ name: first.label.split('/').pop()!, file: label }], {
           asLabels: true,
-          table: { names: labelNames(fp.datasetJson.labels) },
+          table: { names: labelManager(fp.datasetJson).names },
         });
     }
   } catch (e) {
@@ -78,12 +79,6 @@ export async function openDroppedDataset(files: DroppedFile[]): Promise<void> {
       'An nnU-Net raw dataset has dataset.json, imagesTr/<case>_0000.nii.gz and labelsTr/<case>.nii.gz.',
     );
   }
-}
-
-function labelNames(labels: Record<string, unknown>): Record<number, string> {
-  const out: Record<number, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (typeof v === 'number') out[v] = k;
-  return out;
 }
 
 registerFolderHandler({ matches: looksLikeDataset, open: openDroppedDataset });

@@ -4,6 +4,7 @@ import { estimateTrainingMemory } from '../../core/engine/memory-estimate';
 import { UNet } from '../../core/engine/unet';
 import { TesseraError } from '../../core/errors';
 import { emitOnnx } from '../../core/model/onnx/emit-network';
+import { getConfiguration } from '../../core/nnunet/plans';
 import { nnunetCheckpointBytes } from '../../core/training/checkpoint-out';
 import { defaultFineTuneOptions, FineTuner } from '../../core/training/fine-tuner';
 import { nnunetSplit } from '../../core/training/split';
@@ -85,10 +86,9 @@ export const finetuneCommand: Command = {
         patch.some((p, a) => !Number.isInteger(p) || p < 1 || p % div[a] !== 0)
       )
         throw bad(`--patch needs ${spec.dim} sizes divisible by ${div.join(',')} (the network's strides)`);
-      const cfg = model.plans as {
-        configurations: Record<string, { batch_size?: number; batch_dice?: boolean }>;
-      };
-      const plansBatch = cfg.configurations[model.configuration]?.batch_size ?? 2;
+      // inherits_from resolved: a cascade configuration gets its parent's batch size, as in nnU-Net
+      const cfg = getConfiguration(model.plans, model.configuration);
+      const plansBatch = cfg.batch_size ?? 2;
       const batch = positiveInt(values.batch, '--batch', plansBatch);
       const iterations = positiveInt(values.iterations, '--iterations', 250);
       const epochs = positiveInt(values.epochs, '--epochs', Math.max(1, Math.round(iterations / 250)));
@@ -144,7 +144,7 @@ export const finetuneCommand: Command = {
         ),
         initialLr: lr,
         freezeEncoder: !!values['freeze-encoder'],
-        batchDice: cfg.configurations[model.configuration]?.batch_dice ?? true,
+        batchDice: cfg.batch_dice ?? true,
         seed: positiveInt(values.seed, '--seed', 12345),
         augment: {
           mirror: !values['no-augment'],
@@ -199,7 +199,7 @@ export const finetuneCommand: Command = {
       const valStep = values['val-step'] === undefined ? 0.5 : Number(values['val-step']);
       if (!(valStep > 0 && valStep <= 1)) throw bad('--val-step must be in (0, 1]');
       const v = await validateCases(net, val, patch, undefined, valStep);
-      const labelNames = Object.entries((model.datasetJson as { labels: Record<string, unknown> }).labels)
+      const labelNames = Object.entries(model.datasetJson.labels)
         .filter(([, value]) => value !== 0)
         .map(([name]) => name);
       for (const c of v.cases) out.stdout(`  ${c.id}: Dice [${c.dice.map((d) => fmt(d)).join(', ')}]\n`);

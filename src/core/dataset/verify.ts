@@ -8,7 +8,7 @@ import { TesseraError } from '../errors';
 import type { Volume } from '../io/volume/volume';
 import { zyxShape, zyxSpacing } from '../io/volume/volume';
 import type { LabelValue } from '../nnunet/dataset-json';
-import { summarizeLabels } from '../nnunet/dataset-json';
+import { summarizeLabels } from '../nnunet/labels';
 import type { CaseFiles, DiscoveredDataset } from './discover';
 
 export interface DatasetProblem {

@@ -1,4 +1,4 @@
-import { labelScheme } from '../nnunet/labels';
+import { labelManager } from '../nnunet/labels';
 import type { Progress } from '../parallel/rpc';
 import { throwIfCancelled } from '../parallel/rpc';
 import type { Shape3 } from '../preprocessing/crop';
@@ -72,7 +72,7 @@ export async function predictCase<T = Float32Array>(
   const t0 = performance.now();
   const report = (stage: string, done: number, total: number) => options.onProgress?.({ stage, done, total });
   const plans = readPreprocessingPlans(plansJson, configuration);
-  const scheme = labelScheme(datasetJson);
+  const scheme = labelManager(datasetJson);
   report('preprocessing', 0, 1);
   const pre = await preprocess(input, plans, options);
   const t1 = performance.now();

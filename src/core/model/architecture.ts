@@ -5,8 +5,9 @@
  * - network-layout.ts: the module tree with state-dict prefixes (documented there);
  * - parameters.ts: every state-dict key and shape in order, aliases, parameter count.
  */
-export type { LabelScheme } from '../nnunet/labels';
-export { imageChannelCount, labelScheme } from '../nnunet/labels';
+export type { LabelManager } from '../nnunet/labels';
+export { imageChannelCount, labelManager } from '../nnunet/labels';
+export { configurationNames, getConfiguration } from '../nnunet/plans';
 export type {
   ConvUnit,
   DecoderStage,
@@ -20,4 +21,3 @@ export type { NetworkClass, NetworkSpec, NonlinSpec, NormSpec } from './network-
 export { networkSpecFromConfiguration, networkSpecFromPlans } from './network-spec';
 export type { ParameterEntry } from './parameters';
 export { numel, parameterCount, parameterShapes, uniqueParameters } from './parameters';
-export { configurationNames, resolveConfiguration } from './plans-config';

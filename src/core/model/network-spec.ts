@@ -1,6 +1,6 @@
 import { TesseraError } from '../errors';
-import { imageChannelCount, labelScheme } from '../nnunet/labels';
-import { resolveConfiguration } from './plans-config';
+import { imageChannelCount, labelManager } from '../nnunet/labels';
+import { getConfiguration } from '../nnunet/plans';
 
 /**
  * The network nnU-Net builds for a plans configuration, as plain data: everything the ONNX emitter, the
@@ -87,7 +87,7 @@ const RESENC_KEYS = new Set(
 const className = (v: unknown) => (typeof v === 'string' ? (v.split('.').pop() ?? v) : null);
 
 export interface SpecInputs {
-  /** Resolved configuration (see resolveConfiguration). */
+  /** Resolved configuration (see getConfiguration). */
   configuration: Record<string, unknown>;
   inputChannels: number;
   numClasses: number;
@@ -105,8 +105,8 @@ export function networkSpecFromPlans(
   options: { deepSupervision?: boolean; plansFile?: string; datasetFile?: string } = {},
 ): NetworkSpec {
   const plansFile = options.plansFile ?? 'plans.json';
-  const configuration = resolveConfiguration(plans, configurationName, plansFile);
-  const labels = labelScheme(datasetJson, options.datasetFile);
+  const configuration = getConfiguration(plans, configurationName, plansFile);
+  const labels = labelManager(datasetJson, options.datasetFile);
   let inputChannels = imageChannelCount(datasetJson, options.datasetFile);
   // Cascade: the low-res stage's segmentation comes in one-hot, one channel per foreground label.
   if (configuration.previous_stage !== undefined && configuration.previous_stage !== null)
@@ -128,7 +128,10 @@ export function networkSpecFromConfiguration(inputs: SpecInputs): NetworkSpec {
   };
   const cfg = inputs.configuration;
   const patchSize = intList(cfg.patch_size, 'patch_size', fail);
-  const arch = (cfg.architecture ?? legacyArchitecture(cfg, patchSize.length, fail)) as {
+  // legacy flat keys were converted by getConfiguration (nnunet/plans.ts), as nnU-Net's ConfigurationManager does
+  if (!cfg.architecture)
+    return fail('configuration has neither "architecture" nor the legacy "UNet_class_name"');
+  const arch = cfg.architecture as {
     network_class_name?: unknown;
     arch_kwargs?: Record<string, unknown>;
   };
@@ -256,44 +259,4 @@ function parseNonlin(op: unknown, kwargs: unknown, fail: (d: string) => never): 
     return { op: 'LeakyReLU', negativeSlope: slope };
   }
   return fail(`nonlin "${op}" is not supported (LeakyReLU and ReLU are)`);
-}
-
-/**
- * Plans written before the `architecture` key: rebuild it from the flat keys, exactly as nnU-Net's
- * ConfigurationManager does (InstanceNorm affine, eps 1e-5, LeakyReLU, conv bias, features doubling per stage
- * from UNet_base_num_features up to unet_max_num_features).
- */
-function legacyArchitecture(cfg: Record<string, unknown>, dim: number, fail: (d: string) => never) {
-  const cls = cfg.UNet_class_name;
-  if (cls === undefined)
-    return fail('configuration has neither "architecture" nor the legacy "UNet_class_name"');
-  if (cls !== 'PlainConvUNet' && cls !== 'ResidualEncoderUNet')
-    fail(`legacy UNet_class_name "${cls}" is not supported (PlainConvUNet and ResidualEncoderUNet are)`);
-  const enc = intList(cfg.n_conv_per_stage_encoder, 'n_conv_per_stage_encoder', fail);
-  const base = cfg.UNet_base_num_features;
-  const max = cfg.unet_max_num_features;
-  if (typeof base !== 'number' || typeof max !== 'number')
-    fail('legacy plans need UNet_base_num_features and unet_max_num_features');
-  const n = enc.length;
-  return {
-    network_class_name: cls,
-    arch_kwargs: {
-      n_stages: n,
-      features_per_stage: Array.from({ length: n }, (_, i) =>
-        Math.min((base as number) * 2 ** i, max as number),
-      ),
-      conv_op: `Conv${dim}d`,
-      kernel_sizes: cfg.conv_kernel_sizes,
-      strides: cfg.pool_op_kernel_sizes,
-      [cls === 'PlainConvUNet' ? 'n_conv_per_stage' : 'n_blocks_per_stage']: enc,
-      n_conv_per_stage_decoder: cfg.n_conv_per_stage_decoder,
-      conv_bias: true,
-      norm_op: `InstanceNorm${dim}d`,
-      norm_op_kwargs: { eps: 1e-5, affine: true },
-      dropout_op: null,
-      dropout_op_kwargs: null,
-      nonlin: 'LeakyReLU',
-      nonlin_kwargs: { inplace: true },
-    },
-  };
 }

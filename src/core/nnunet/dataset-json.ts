@@ -6,8 +6,9 @@
  */
 import { TesseraError } from '../errors';
 import { PyDict, parsePythonJson } from '../pycompat/python-json';
+import { type LabelValue, parseLabelValue } from './labels';
 
-export type LabelValue = number | number[];
+export type { LabelValue };
 
 export interface DatasetJson {
   channel_names: Record<string, string>;
@@ -85,12 +86,7 @@ function validateV2(json: DatasetJson): void {
   for (const [k, v] of Object.entries(json.channel_names))
     if (typeof v !== 'string') fail(`channel_names['${k}'] must be a string (the channel's name)`);
   if (!isRecord(json.labels)) fail('\'labels\' must map label names to values, e.g. {"background": 0}');
-  for (const [k, v] of Object.entries(json.labels)) {
-    const ok =
-      (typeof v === 'number' && Number.isInteger(v)) ||
-      (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isInteger(x)));
-    if (!ok) fail(`labels['${k}'] must be an integer or a list of integers (a region)`);
-  }
+  for (const [k, v] of Object.entries(json.labels)) parseLabelValue(v, FILE, k);
   if (typeof json.numTraining !== 'number' || !Number.isInteger(json.numTraining) || json.numTraining < 1)
     fail("'numTraining' must be a positive integer");
   if (typeof json.file_ending !== 'string' || !json.file_ending.startsWith('.'))
@@ -162,28 +158,4 @@ function convertLegacy(
 /** The channel names in order (dict order, as nnU-Net iterates `channel_names.values()`). */
 export function channelNames(json: Pick<DatasetJson, 'channel_names'>): string[] {
   return Object.values(json.channel_names);
-}
-
-export interface LabelSummary {
-  /** every value a label map may hold except the ignore label, sorted, unique */
-  allLabels: number[];
-  ignoreLabel: number | null;
-  hasRegions: boolean;
-}
-
-/** nnU-Net's LabelManager view of `labels`. */
-export function summarizeLabels(labels: Record<string, LabelValue>): LabelSummary {
-  const all = new Set<number>();
-  let hasRegions = false;
-  for (const [k, v] of Object.entries(labels)) {
-    if (Array.isArray(v) && v.length > 1) hasRegions = true;
-    if (k === 'ignore') continue;
-    for (const x of Array.isArray(v) ? v : [v]) all.add(x);
-  }
-  const ignore = labels.ignore;
-  return {
-    allLabels: [...all].sort((a, b) => a - b),
-    ignoreLabel: typeof ignore === 'number' ? ignore : null,
-    hasRegions,
-  };
 }

@@ -15,7 +15,10 @@ function fail(file: string, detail: string): never {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Check the top level and bring legacy keys up to date. The input is not modified. */
+/**
+ * Check the top level and bring legacy keys up to date (the input is not modified): a missing
+ * `transpose_forward` is the identity and a missing `transpose_backward` its inverse.
+ */
 export function normalizePlans(raw: unknown, file = 'plans.json'): Plans {
   if (!isRecord(raw)) fail(file, 'must hold a JSON object');
   if (!isRecord(raw.configurations) || Object.keys(raw.configurations).length === 0)
@@ -27,36 +30,55 @@ export function normalizePlans(raw: unknown, file = 'plans.json'): Plans {
   )
     plans.foreground_intensity_properties_per_channel =
       raw.foreground_intensity_properties_by_modality as Record<string, IntensityProperties>;
-  for (const k of ['transpose_forward', 'transpose_backward'] as const)
-    if (!Array.isArray(plans[k]) || plans[k].length !== 3)
-      fail(file, `'${k}' must be a permutation of [0, 1, 2]`);
+  plans.transpose_forward = permutation(raw.transpose_forward, 'transpose_forward', file) ?? [0, 1, 2];
+  const tf = plans.transpose_forward;
+  plans.transpose_backward =
+    permutation(raw.transpose_backward, 'transpose_backward', file) ?? [0, 1, 2].map((a) => tf.indexOf(a));
+  if (tf.some((a, i) => plans.transpose_backward[a] !== i))
+    fail(file, 'transpose_backward is not the inverse of transpose_forward');
   return plans;
 }
 
-/** `PlansManager.get_configuration`: the configuration with its `inherits_from` chain merged in. */
-export function getConfiguration(plans: Plans, name: string, file = 'plans.json'): PlansConfiguration {
+function permutation(v: unknown, key: string, file: string): number[] | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || v.length !== 3 || [...v].sort().join() !== '0,1,2')
+    fail(file, `'${key}' must be a permutation of [0, 1, 2]`);
+  return v as number[];
+}
+
+/** Configuration names in plans.json, in file order. */
+export function configurationNames(plans: unknown): string[] {
+  const configs = (plans as { configurations?: unknown })?.configurations;
+  return isRecord(configs) ? Object.keys(configs) : [];
+}
+
+/**
+ * `PlansManager.get_configuration`: the configuration with its `inherits_from` chain merged in (the parent
+ * first, then the child's keys replace the parent's one level deep: a child that sets `architecture` replaces
+ * it whole), and plans written before the `architecture` key converted as ConfigurationManager does.
+ */
+export function getConfiguration(plans: unknown, name: string, file = 'plans.json'): PlansConfiguration {
+  const configurations = (plans as { configurations?: unknown })?.configurations;
+  if (!isRecord(configurations)) fail(file, "has no 'configurations'");
   const resolve = (n: string, visited: string[]): Record<string, unknown> => {
-    const c = plans.configurations[n];
-    if (!c)
+    const c = configurations[n];
+    if (!isRecord(c))
       fail(
         file,
-        `has no configuration '${n}' (it has ${Object.keys(plans.configurations)
+        `has no configuration '${n}' (it has ${Object.keys(configurations)
           .map((k) => `'${k}'`)
           .join(', ')})`,
       );
     const parent = c.inherits_from;
-    if (parent === undefined) return { ...c };
+    if (parent === undefined || parent === null) return structuredClone(c);
+    if (typeof parent !== 'string') fail(file, `configuration '${n}': 'inherits_from' must be a name`);
     if (visited.includes(parent))
       fail(file, `configuration inheritance loops: ${[...visited, n, parent].join(' → ')}`);
-    return { ...resolve(parent, [...visited, n]), ...c };
+    return { ...resolve(parent, [...visited, n]), ...structuredClone(c) };
   };
   const merged = resolve(name, []);
-  const config = (
-    'architecture' in merged ? merged : convertLegacyConfiguration(merged, file)
-  ) as PlansConfiguration;
-  for (const k of ['patch_size', 'spacing', 'batch_size', 'normalization_schemes'] as const)
-    if (config[k] === undefined) fail(file, `configuration '${name}' lacks '${k}'`);
-  return config;
+  const legacy = !('architecture' in merged) && 'UNet_class_name' in merged;
+  return (legacy ? convertLegacyConfiguration(merged, file) : merged) as PlansConfiguration;
 }
 
 /** ConfigurationManager's reconstruction of `architecture` from the flat keys of older plans. */

@@ -1,4 +1,4 @@
-import { TesseraError } from '../errors';
+import { type ClassOrRegion, type LabelValue, labelManagerOf } from '../nnunet/labels';
 import { choiceWithoutReplacement, RandomState } from '../pycompat/random-state';
 import type { Shape3 } from './crop';
 
@@ -9,31 +9,14 @@ import type { Shape3 } from './crop';
  * RandomState(1234) shared by the classes in order. Voxels of a class are enumerated in C order, a
  * region's labels one after another in the region's order; coordinates are (channel 0, z, y, x).
  */
-export type ClassOrRegion = number | number[];
+export type { ClassOrRegion };
 
 /** dataset.json `labels`: name → value, or → list of values for a region. */
-export type LabelDict = Record<string, number | number[]>;
+export type LabelDict = Record<string, LabelValue>;
 
 /** LabelManager: the classes (or regions) preprocessing samples locations for. */
 export function classesToSample(labels: LabelDict, file = 'dataset.json'): ClassOrRegion[] {
-  if (!('background' in labels))
-    throw new TesseraError('bad-dataset', file, "labels must declare 'background' (0)");
-  const entries = Object.entries(labels).filter(([k]) => k !== 'ignore');
-  const hasRegions = entries.some(([, v]) => Array.isArray(v) && v.length > 1);
-  const all = Array.from(
-    new Set(entries.flatMap(([, v]) => (Array.isArray(v) ? v : [v])).map((v) => Math.trunc(v))),
-  ).sort((a, b) => a - b);
-  let collect: ClassOrRegion[];
-  if (hasRegions) {
-    collect = entries
-      .map(([, v]) => v)
-      .filter((v) => !(Array.isArray(v) ? v.every((x) => x === 0) : v === 0));
-  } else {
-    collect = all.filter((l) => l !== 0);
-  }
-  const ignore = labels.ignore;
-  if (ignore !== undefined) collect.push([-1, ...all]);
-  return collect;
+  return labelManagerOf(labels, undefined, file).classesToSample;
 }
 
 /** The key nnU-Net's properties use: the label, or the region as Python prints a tuple. */

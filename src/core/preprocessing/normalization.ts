@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import type { IntensityProperties as PlansIntensityProperties } from '../nnunet/plans-types';
 import { float32MeanStd, visitInOrder } from '../pycompat/numpy-float32';
 import type { Shape3 } from './crop';
 
@@ -34,13 +35,12 @@ export function schemeForChannelName(name: string): NormalizationScheme {
 }
 
 /** foreground_intensity_properties_per_channel[c] of the plans. */
-export interface IntensityProperties {
-  mean: number;
-  std: number;
-  percentile_00_5: number;
-  percentile_99_5: number;
-  [key: string]: number;
-}
+/** The fingerprint's per-channel intensity statistics (CTNormalization reads four of them). */
+export type IntensityProperties = Pick<
+  PlansIntensityProperties,
+  'mean' | 'std' | 'percentile_00_5' | 'percentile_99_5'
+> &
+  Partial<PlansIntensityProperties>;
 
 export interface NormalizeOptions {
   useMaskForNorm: boolean;

@@ -1,8 +1,7 @@
 import { TesseraError } from '../errors';
-import { resolveConfiguration } from '../model/plans-config';
+import { getConfiguration, normalizePlans } from '../nnunet/plans';
 import type { ResampleKwargs } from '../resampling/resample-plan';
 import type { IntensityProperties } from './normalization';
-import { inversePermutation } from './transpose';
 
 /**
  * The few plans keys preprocessing and export read, as a small local type. The planning stage owns
@@ -28,8 +27,6 @@ export interface PreprocessingPlans {
   config: PreprocessingConfig;
 }
 
-type Json = Record<string, unknown>;
-
 const RESAMPLE_FN = 'resample_data_or_seg_to_shape';
 
 /** Read plans.json (already parsed) for one configuration, following `inherits_from`. */
@@ -41,20 +38,16 @@ export function readPreprocessingPlans(
   const fail = (detail: string): never => {
     throw new TesseraError('bad-plans', file, detail);
   };
-  if (!plans || typeof plans !== 'object') fail('is not a JSON object');
-  const p = plans as Json;
-  const c = resolveConfiguration(plans, configuration, file);
-
-  const tf = permutation(p.transpose_forward, 'transpose_forward', fail);
-  // transpose_backward is the inverse of transpose_forward; derive it when a plans file omits it
-  const tb =
-    p.transpose_backward === undefined
-      ? inversePermutation(tf)
-      : permutation(p.transpose_backward, 'transpose_backward', fail);
-  if (tf.some((a, i) => tb[a] !== i)) fail('transpose_backward is not the inverse of transpose_forward');
-  const intensity = (p.foreground_intensity_properties_per_channel ??
-    p.foreground_intensity_properties_by_modality ??
-    {}) as Record<string, IntensityProperties>;
+  // the top level (transposes, legacy keys) and the configuration (inherits_from, legacy architecture) are
+  // nnU-Net's data model's to read; this view only picks and checks what preprocessing uses
+  const p = normalizePlans(plans, file);
+  const c = getConfiguration(p, configuration, file);
+  const tf = p.transpose_forward as [number, number, number];
+  const tb = p.transpose_backward as [number, number, number];
+  const intensity = (p.foreground_intensity_properties_per_channel ?? {}) as Record<
+    string,
+    IntensityProperties
+  >;
 
   const spacing = c.spacing;
   if (!Array.isArray(spacing) || spacing.length < 2 || spacing.length > 3 || !spacing.every((s) => s > 0))
@@ -88,13 +81,6 @@ export function readPreprocessingPlans(
       dataIdentifier: typeof c.data_identifier === 'string' ? c.data_identifier : undefined,
     },
   };
-}
-
-function permutation(v: unknown, key: string, fail: (d: string) => never): [number, number, number] {
-  if (v === undefined) return [0, 1, 2];
-  if (!Array.isArray(v) || v.length !== 3 || [...v].sort().join() !== '0,1,2')
-    fail(`'${key}' must be a permutation of [0, 1, 2]`);
-  return v as [number, number, number];
 }
 
 function kwargs(

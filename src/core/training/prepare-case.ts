@@ -1,7 +1,7 @@
 import { TesseraError } from '../errors';
 import type { Volume } from '../io/volume/volume';
 import { frameCount, zyxShape, zyxSpacing } from '../io/volume/volume';
-import { labelScheme } from '../nnunet/labels';
+import { labelManager } from '../nnunet/labels';
 import type { LabelDict } from '../preprocessing/class-locations';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { preprocessCase } from '../preprocessing/preprocess-case';
@@ -39,7 +39,7 @@ export function prepareTrainingCase(
  * (DC_and_BCE_loss, sigmoid heads) and an ignore label (masked loss) are refused, naming the file.
  */
 export function assertTrainableLabels(datasetJson: unknown, file = 'dataset.json'): void {
-  const s = labelScheme(datasetJson, file);
+  const s = labelManager(datasetJson, file);
   if (s.hasRegions)
     throw new TesseraError(
       'bad-dataset',

@@ -31,7 +31,6 @@ import { loadNetworkWeights } from '../model/nnunet-checkpoint';
 import { emitOnnx } from '../model/onnx/emit-network';
 import type { HandlerContext, Handlers } from '../parallel/rpc';
 import { withTransfer } from '../parallel/rpc';
-import type { LabelDict } from '../preprocessing/class-locations';
 import { readPreprocessingPlans } from '../preprocessing/plans-view';
 import { parsePythonJson } from '../pycompat/python-json';
 import { nnunetCheckpointBytes } from './checkpoint-out';
@@ -111,7 +110,7 @@ export async function prepare(req: PrepareRequest, ctx?: HandlerContext): Promis
     deepSupervision: true,
   });
   const plans = readPreprocessingPlans(model.folder.plans, model.configuration);
-  const labels = (model.folder.datasetJson as { labels: LabelDict }).labels;
+  const labels = model.folder.datasetJson.labels;
   const cases = req.cases.map((c, i) => {
     ctx?.progress({ done: i, total: req.cases.length, stage: `preprocessing ${c.id}` });
     return prepareTrainingCase(c.id, c.images, c.label, plans, labels);
@@ -121,9 +120,7 @@ export async function prepare(req: PrepareRequest, ctx?: HandlerContext): Promis
     req.fold ?? 0,
   );
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const cfg = (
-    model.folder.plans as { configurations: Record<string, { batch_size?: number; batch_dice?: boolean }> }
-  ).configurations[model.configuration];
+  const cfg = model.plans;
   const o = req.options ?? {};
   const patch = o.patchSize ?? spec.patchSize;
   const div = patchDivisor(spec);

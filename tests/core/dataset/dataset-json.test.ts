@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDatasetJson, summarizeLabels } from '../../../src/core/nnunet/dataset-json';
+import { parseDatasetJson } from '../../../src/core/nnunet/dataset-json';
+import { summarizeLabels } from '../../../src/core/nnunet/labels';
 import { type PyJson, toPythonJson } from '../../../src/core/pycompat/python-json';
 
 const v2 = {

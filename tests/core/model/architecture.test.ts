@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TesseraError } from '../../../src/core/errors';
 import { networkSpecFromPlans } from '../../../src/core/model/network-spec';
 import { parameterCount, parameterShapes, uniqueParameters } from '../../../src/core/model/parameters';
-import { labelScheme } from '../../../src/core/nnunet/labels';
+import { labelManager } from '../../../src/core/nnunet/labels';
 import { REFERENCE } from '../../helpers/shared';
 import { modelFixtures, readJson } from './fixtures';
 
@@ -123,18 +123,18 @@ describe('NetworkSpec: cascade and legacy ResidualEncoderUNet', () => {
   });
 });
 
-describe('labelScheme', () => {
+describe('labelManager', () => {
   it('counts labels and regions like nnU-Net LabelManager', () => {
-    const l = labelScheme({ labels: { background: 0, a: 1, b: 2, ignore: 3 } });
+    const l = labelManager({ labels: { background: 0, a: 1, b: 2, ignore: 3 } });
     expect(l.numHeads).toBe(3);
     expect(l.ignoreLabel).toBe(3);
-    const r = labelScheme({
+    const r = labelManager({
       labels: { background: 0, whole: [1, 2, 3], core: [2, 3], en: 3 },
       regions_class_order: [1, 2, 3],
     });
     expect(r.hasRegions).toBe(true);
     expect(r.numHeads).toBe(3);
     expect(r.activation).toBe('sigmoid');
-    expect(() => labelScheme({ labels: { a: 1 } })).toThrow(/background/);
+    expect(() => labelManager({ labels: { a: 1 } })).toThrow(/background/);
   });
 });

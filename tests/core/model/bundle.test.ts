@@ -49,7 +49,9 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: st
 
 describe('model bundles: nnU-Net results folders', () => {
   it('a dropped parent folder: finds the results folder at depth, its fold and configuration', async () => {
-    const files = fileSetFromFiles('models', dropFolder(TINY_PARENT, TINY_PARENT));
+    // the dataset folder above the results folder (models/ itself now also holds Dataset297)
+    const parent = path.join(TINY_PARENT, 'Dataset001_TSAbdomenCT');
+    const files = fileSetFromFiles('Dataset001_TSAbdomenCT', dropFolder(parent, parent));
     const b = await openModelBundle(files);
     expect(b.kind).toBe('nnunet');
     if (b.kind !== 'nnunet') return;

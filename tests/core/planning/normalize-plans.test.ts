@@ -62,3 +62,28 @@ describe('plans files of every nnU-Net v2 vintage', () => {
     expect('UNet_class_name' in c).toBe(false);
   });
 });
+
+describe('one reader of plans for every stage', () => {
+  it('a cascade configuration takes batch_size and batch_dice from the configuration it inherits from', () => {
+    const plans = normalizePlans({
+      ...tinyPlans,
+      configurations: {
+        ...(tinyPlans as { configurations: object }).configurations,
+        '3d_cascade_fullres': { inherits_from: '3d_fullres', previous_stage: '3d_lowres' },
+      },
+    });
+    const parent = getConfiguration(plans, '3d_fullres');
+    const c = getConfiguration(plans, '3d_cascade_fullres');
+    expect(c.batch_size).toBe(parent.batch_size);
+    expect(c.batch_dice).toBe(parent.batch_dice);
+    expect(c.previous_stage).toBe('3d_lowres');
+  });
+
+  it('fills a missing transpose_backward with the inverse of transpose_forward and checks a given one', () => {
+    const p = normalizePlans({ ...tinyPlans, transpose_forward: [2, 0, 1], transpose_backward: undefined });
+    expect(p.transpose_backward).toEqual([1, 2, 0]);
+    expect(() =>
+      normalizePlans({ ...tinyPlans, transpose_forward: [2, 0, 1], transpose_backward: [2, 0, 1] }),
+    ).toThrow(/not the inverse/);
+  });
+});

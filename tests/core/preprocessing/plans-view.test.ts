@@ -39,7 +39,7 @@ describe('the plans keys preprocessing reads', () => {
 
   it('names the fault in one line', () => {
     expect(() => readPreprocessingPlans(plans, '3d_lowres', 'plans.json')).toThrow(
-      /plans.json: has no configuration "3d_lowres"/,
+      /plans.json: has no configuration .3d_lowres./,
     );
     const bad = structuredClone(plans) as { configurations: Record<string, Record<string, unknown>> };
     bad.configurations['3d_fullres'].resampling_fn_data = 'my_resampler';

@@ -1,4 +1,5 @@
 import { TesseraError } from '../../errors';
+import { labelManager } from '../../nnunet/labels';
 
 /** Label value → name (and optional colour), from whatever table format came with a label map. */
 export interface LabelTable {
@@ -9,7 +10,7 @@ export interface LabelTable {
 /**
  * Accepts the tables users actually have: an nnU-Net dataset.json (`labels: {name: value}`), a plain
  * `{value: name}` or `{name: value}` map, or a NiiVue/brainchop colormap (`R`, `G`, `B`, `labels`, `I`).
- * Region entries (lists of values) are named after their first value only when that value is unnamed.
+ * Elsewhere, region entries (lists of values) are named after their first value only when that value is unnamed.
  */
 export function parseLabelTable(json: unknown, file: string): LabelTable {
   if (!json || typeof json !== 'object')
@@ -29,6 +30,8 @@ export function parseLabelTable(json: unknown, file: string): LabelTable {
     });
     return { names, colors };
   }
+  // An nnU-Net dataset.json: its LabelManager names the values (regions by regions_class_order).
+  if (isDatasetJsonLabels(obj)) return { names: labelManager(obj, file).names };
   const source = obj.labels && typeof obj.labels === 'object' ? (obj.labels as Record<string, unknown>) : obj;
   const names: Record<number, string> = {};
   for (const [k, v] of Object.entries(source)) {
@@ -44,4 +47,9 @@ export function parseLabelTable(json: unknown, file: string): LabelTable {
       'has no label names (expected {"labels": {"name": value}} or {value: name})',
     );
   return { names };
+}
+
+function isDatasetJsonLabels(obj: Record<string, unknown>): boolean {
+  const labels = obj.labels as Record<string, unknown> | undefined;
+  return !!labels && typeof labels === 'object' && labels.background === 0;
 }

@@ -1,12 +1,13 @@
 import { TesseraError } from '../../errors';
-import { labelScheme } from '../../nnunet/labels';
+import { type LabelManager, labelManager } from '../../nnunet/labels';
+import { getConfiguration } from '../../nnunet/plans';
+import type { PlansConfiguration } from '../../nnunet/plans-types';
 import { exportCheckpointToOnnx } from '../export-onnx';
 import type { NetworkSpec } from '../network-spec';
 import { networkSpecFromPlans } from '../network-spec';
 import { checkWeights, type NnunetCheckpoint } from '../nnunet-checkpoint';
 import type { EmitOptions } from '../onnx/emit-network';
 import { parameterCount } from '../parameters';
-import { resolveConfiguration } from '../plans-config';
 import type { FileSet } from './file-set';
 import type { CheckpointChoice, ResultsFolder } from './results-folder';
 import { openFoldCheckpoint, readResultsFolder, resultsConfiguration } from './results-folder';
@@ -18,6 +19,10 @@ import { openFoldCheckpoint, readResultsFolder, resultsConfiguration } from './r
 export interface NnunetModel {
   folder: ResultsFolder;
   configuration: string;
+  /** the configuration's plans, inherits_from resolved */
+  plans: PlansConfiguration;
+  /** what the outputs mean (dataset.json through nnU-Net's LabelManager) */
+  labels: LabelManager;
   spec: NetworkSpec;
   checkpoints: Map<string, NnunetCheckpoint>;
 }
@@ -47,7 +52,14 @@ export async function openNnunetModel(
       );
     checkWeights(spec, ckpt.weights, ckpt.file);
   }
-  return { folder, configuration, spec, checkpoints };
+  return {
+    folder,
+    configuration,
+    plans: getConfiguration(folder.plans, configuration, plansFile),
+    labels: labelManager(folder.datasetJson, datasetFile),
+    spec,
+    checkpoints,
+  };
 }
 
 /** One fold as ONNX (fp32 or fp16), input [N, C, *patch], output the logits. */
@@ -99,13 +111,9 @@ export interface NnunetModelInfo {
 
 export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
   const { folder, spec } = model;
-  const plans = folder.plans as { dataset_name?: string; plans_name?: string };
-  const ds = folder.datasetJson as {
-    labels: Record<string, number | number[]>;
-    channel_names?: Record<string, string>;
-    modality?: Record<string, string>;
-  };
-  const cfg = resolveConfiguration(folder.plans, model.configuration);
+  const plans = folder.plans;
+  const ds = folder.datasetJson;
+  const cfg = model.plans;
   const first = model.checkpoints.values().next().value;
   const checkpoints: NnunetModelInfo['checkpoints'] = {};
   for (const f of folder.folds)
@@ -115,7 +123,7 @@ export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
         size_bytes: f.size,
         epoch: model.checkpoints.get(f.fold)!.currentEpoch,
       };
-  const labels = labelScheme(ds);
+  const labels = model.labels;
   const trainers = new Set([...model.checkpoints.values()].map((c) => c.trainerName).filter(Boolean));
   return {
     kind: 'nnunet',
@@ -133,12 +141,10 @@ export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
     output_activation: spec.outputActivation,
     num_outputs: spec.numClasses,
     input_channels: spec.inputChannels,
-    channel_names: ds.channel_names ?? ds.modality ?? {},
+    channel_names: ds.channel_names ?? (ds.modality as Record<string, string> | undefined) ?? {},
     patch_size: spec.patchSize,
     spacing: Array.isArray(cfg.spacing) ? (cfg.spacing as number[]) : null,
-    transpose_forward: Array.isArray((folder.plans as { transpose_forward?: unknown }).transpose_forward)
-      ? (folder.plans as { transpose_forward: number[] }).transpose_forward
-      : [0, 1, 2],
+    transpose_forward: plans.transpose_forward,
     normalization_schemes: Array.isArray(cfg.normalization_schemes)
       ? (cfg.normalization_schemes as string[])
       : null,

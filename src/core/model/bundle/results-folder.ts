@@ -1,6 +1,8 @@
 import { TesseraError } from '../../errors';
+import type { DatasetJson } from '../../nnunet/dataset-json';
+import { configurationNames, normalizePlans } from '../../nnunet/plans';
+import type { Plans } from '../../nnunet/plans-types';
 import { type NnunetCheckpoint, readNnunetCheckpoint } from '../nnunet-checkpoint';
-import { configurationNames } from '../plans-config';
 import { type FileSet, readJsonFile } from './file-set';
 
 /**
@@ -18,8 +20,9 @@ export interface ResultsFolder {
   trainerFromName: string | null;
   plansNameFromName: string | null;
   configurationFromName: string | null;
-  plans: unknown;
-  datasetJson: unknown;
+  /** plans.json, normalised (transposes, legacy keys); configurations resolve with getConfiguration */
+  plans: Plans;
+  datasetJson: DatasetJson;
   /** postprocessing.json when present (root, or nnU-Net's crossval_results_folds_* folder). */
   postprocessing: unknown | null;
   folds: FoldCheckpoint[];
@@ -113,10 +116,11 @@ export async function readResultsFolder(
         `${where}/${required}`,
         'is missing (an nnU-Net results folder needs it)',
       );
-  const plans = await readJsonFile(files, `${root}plans.json`);
+  const rawPlans = await readJsonFile(files, `${root}plans.json`);
   const datasetJson = await readJsonFile(files, `${root}dataset.json`);
-  if (!plans || typeof plans !== 'object' || configurationNames(plans).length === 0)
+  if (!rawPlans || typeof rawPlans !== 'object' || configurationNames(rawPlans).length === 0)
     throw new TesseraError('bad-plans', `${where}/plans.json`, 'has no configurations');
+  const plans = normalizePlans(rawPlans, `${where}/plans.json`);
   if (!datasetJson || typeof datasetJson !== 'object' || !('labels' in datasetJson))
     throw new TesseraError('bad-dataset', `${where}/dataset.json`, 'has no "labels"');
 
@@ -152,7 +156,7 @@ export async function readResultsFolder(
     plansNameFromName: named ? parts[1] : null,
     configurationFromName: named ? parts[2] : null,
     plans,
-    datasetJson,
+    datasetJson: datasetJson as DatasetJson,
     postprocessing: post ? await readJsonFile(files, post) : null,
     folds,
   };
