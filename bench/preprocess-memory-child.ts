@@ -35,6 +35,7 @@ const r = await preprocessHandlers.preprocessCase(
   { files, plans, labels: label ? labels : undefined },
   {
     signal: new AbortController().signal,
+    emit: () => {},
     progress: (p) => {
       if (!process.env.TESSERA_MEMLOG) return;
       (globalThis as { gc?: () => void }).gc?.();

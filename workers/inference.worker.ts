@@ -1,26 +1,23 @@
 /// <reference lib="webworker" />
-// Segmentation off the main thread: opens a model bundle (nnU-Net results folder or ONNX + card), exports
-// each fold to ONNX, keeps onnxruntime-web sessions (WebGPU, or wasm with threads), and predicts whole
-// cases. If WebGPU fails (no adapter, device lost, out of memory) it says so and carries on with wasm.
+// Segmentation off the main thread. The predictor (core/inference/predictor.ts) does the work; this worker
+// owns only what is the page's: onnxruntime-web's setup, the choice of WebGPU or wasm, the fallback to wasm
+// when WebGPU fails (device lost, out of memory, an operator it cannot run), and a pool for large resamplings.
 
 import mjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describeError, TesseraError } from '../src/core/errors';
-import { gpuAccumulatorFactory } from '../src/core/inference/gpu-tile-accumulator';
-import { createModelNetworks, type ModelNetworks } from '../src/core/inference/model-networks';
+import { probeWebGpu } from '../src/core/gpu/adapter';
 import type { Backend, OrtLike } from '../src/core/inference/onnx-network';
-import { type PostprocessingStep, parsePostprocessing } from '../src/core/inference/postprocessing';
-import { predictWithCard } from '../src/core/inference/predict-card';
-import { predictCase } from '../src/core/inference/predict-case';
-import type { AccumulatorFactory, NetworkFn } from '../src/core/inference/predict-sliding-window';
+import type { PostprocessingChoice } from '../src/core/inference/postprocessing';
+import { openPredictor, type Predictor } from '../src/core/inference/predictor';
 import type { Volume } from '../src/core/io/volume/volume';
-import { zyxShape, zyxSpacing } from '../src/core/io/volume/volume';
-import { fileSetFromFiles, readJsonFile } from '../src/core/model/bundle/file-set';
+import { fileSetFromFiles } from '../src/core/model/bundle/file-set';
 import { inspectModel, type ModelFiles } from '../src/core/model/bundle/model-service';
-import { type ModelBundle, openModelBundle } from '../src/core/model/bundle/open-bundle';
+import { openModelBundle } from '../src/core/model/bundle/open-bundle';
 import { chooseVariant } from '../src/core/model/onnx/variant';
 import { webEndpoint } from '../src/core/parallel/endpoints';
+import { isCancelled, type JobEvent } from '../src/core/parallel/job';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
 import { MIN_SPLIT_VOXELS, resampleInSlabs } from '../src/core/preprocessing/pool-preprocess';
@@ -35,40 +32,33 @@ ort.env.logLevel = 'error';
 
 // A large scan's resampling is split over a few preprocessing workers (nested workers), when there are cores.
 let pool: WorkerPool | null = null;
-function resampleChannel(signal: AbortSignal) {
-  return async (channel: Float32Array, spec: ResampleSpec): Promise<Float32Array> => {
-    const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
-    const size = defaultPoolSize(navigator.hardwareConcurrency);
-    if (voxels < MIN_SPLIT_VOXELS || size < 2) return resampleData(channel, spec);
-    pool ??= new WorkerPool(
-      () =>
-        webEndpoint(
-          new Worker(new URL('./preprocess.worker.ts', import.meta.url), {
-            type: 'module',
-            name: 'tessera-preprocess',
-          }),
-        ),
-      size,
-    );
-    return resampleInSlabs(pool, channel, spec, { signal });
-  };
+async function resampleChannel(channel: Float32Array, spec: ResampleSpec, signal?: AbortSignal) {
+  const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
+  const size = defaultPoolSize(navigator.hardwareConcurrency);
+  if (voxels < MIN_SPLIT_VOXELS || size < 2) return resampleData(channel, spec);
+  pool ??= new WorkerPool(
+    () =>
+      webEndpoint(
+        new Worker(new URL('./preprocess.worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'tessera-preprocess',
+        }),
+      ),
+    size,
+  );
+  return resampleInSlabs(pool, channel, spec, { signal });
 }
-
-interface Loaded {
-  key: string;
-  bundle: ModelBundle;
-  nets: ModelNetworks;
-  postprocessing?: PostprocessingStep[];
-}
-let loaded: Loaded | null = null;
 
 export interface SegmentRequest {
   model: ModelFiles & { id: string };
-  volume: Volume;
+  /** one volume per model input channel, in the model's channel order */
+  volumes: Volume[];
   backend: 'auto' | Backend;
   folds?: string[];
   tta: boolean;
   tileStepSize: number;
+  /** which postprocessing.json to apply (nnU-Net's rule by default: the results folder's root one) */
+  postprocessing?: PostprocessingChoice;
 }
 
 export interface SegmentResult {
@@ -77,124 +67,77 @@ export interface SegmentResult {
   fallbackReason?: string;
   tiles: number;
   timings: { preprocessMs: number; networkMs: number; exportMs: number };
+  /** the postprocessing.json applied, if any */
+  postprocessing: string | null;
 }
 
-/** What WebGPU offers here; a software (fallback) adapter works but is slower than wasm. */
-async function gpuUsable(): Promise<{ ok: boolean; software: boolean; features: string[]; reason?: string }> {
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { ok: false, software: false, features: [], reason: 'this browser has no WebGPU' };
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) return { ok: false, software: false, features: [], reason: 'no WebGPU adapter' };
-  const software =
-    (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ||
-    adapter.info.isFallbackAdapter;
-  return { ok: true, software: !!software, features: [...adapter.features] as string[] };
-}
+// The predictor of the last request, kept while the model, backend and folds stay the same.
+let loaded: { key: string; predictor: Predictor } | null = null;
 
-async function load(req: SegmentRequest, backend: Backend, features: string[]): Promise<Loaded> {
-  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}`;
-  if (loaded?.key === key) return loaded;
-  await loaded?.nets.release();
-  loaded = null;
+async function predictorFor(req: SegmentRequest, backend: Backend, features: string[]): Promise<Predictor> {
+  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}|${req.postprocessing ?? 'root'}`;
+  if (loaded?.key === key) return loaded.predictor;
+  await release();
   const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files));
-  const nets = await createModelNetworks(ort as unknown as OrtLike, bundle, {
-    backend,
-    folds: req.folds,
-    precision: backend === 'webgpu' ? chooseVariant(features) : 'fp32',
-    // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
-    outputOnGpu: backend === 'webgpu',
-  });
-  let postprocessing: PostprocessingStep[] | undefined;
-  if (bundle.kind === 'nnunet') {
-    const { files, root } = bundle.model.folder;
-    const pp = files.paths
-      .filter((p) => p.startsWith(root) && p.endsWith('postprocessing.json'))
-      .sort((a, b) => a.length - b.length)[0];
-    if (pp) postprocessing = parsePostprocessing(await readJsonFile(files, pp), `${files.name}/${pp}`);
-  }
-  loaded = { key, bundle, nets, postprocessing };
-  return loaded;
+  const predictor = await openPredictor(
+    bundle,
+    {
+      ort: ort as unknown as OrtLike,
+      backend,
+      precision: backend === 'webgpu' ? chooseVariant(features) : 'fp32',
+      // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
+      gpuDevice: backend === 'webgpu' ? async () => (await ort.env.webgpu.device) as GPUDevice : undefined,
+      resampleChannel,
+    },
+    { folds: req.folds, postprocessing: req.postprocessing },
+  );
+  loaded = { key, predictor };
+  return predictor;
 }
 
-async function run(
-  req: SegmentRequest,
-  backend: Backend,
-  features: string[],
-  ctx: HandlerContext,
-): Promise<Omit<SegmentResult, 'backend'>> {
+async function release(): Promise<void> {
+  await loaded?.predictor.release();
+  loaded = null;
+}
+
+async function run(req: SegmentRequest, backend: Backend, features: string[], ctx: HandlerContext<JobEvent>) {
   ctx.progress({ stage: `preparing the model (${backend})`, done: 0, total: 1 });
-  const { bundle, nets, postprocessing } = await load(req, backend, features);
-  const v = req.volume;
-  if (bundle.kind === 'nnunet') {
-    const channels = bundle.model.spec.inputChannels;
-    if (channels !== 1)
-      throw new TesseraError(
-        'bad-argument',
-        v.name,
-        `the model needs ${channels} channels; the page segments single-channel scans (use the CLI for multi-channel cases)`,
-      );
-    const input = { channels: [v.data], shape: zyxShape(v), spacing: zyxSpacing(v), name: v.name };
-    const { plans, datasetJson } = bundle.model.folder;
-    const options = {
-      tileStepSize: req.tileStepSize,
-      mirrorAxes: req.tta ? nets.mirrorAxes : [],
-      postprocessing,
-      resampleChannel: resampleChannel(ctx.signal),
-      signal: ctx.signal,
-      onProgress: ctx.progress,
-    };
-    const predict = <T>(networks: NetworkFn<T>[], accumulator?: AccumulatorFactory<T>) =>
-      predictCase<T>(
-        input,
-        plans,
-        bundle.model.configuration,
-        datasetJson,
-        networks,
-        bundle.model.spec.patchSize,
-        {
-          ...options,
-          accumulator,
-        },
-      );
-    // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
-    const r =
-      backend === 'webgpu'
-        ? await predict(
-            nets.networks.map((n) => n.runOnGpu),
-            gpuAccumulatorFactory(await ort.env.webgpu.device),
-          )
-        : await predict(nets.networks.map((n) => n.run));
-    return { labels: r.labels, tiles: r.tiles, timings: r.timings };
-  }
-  return predictWithCard(v, bundle.bundle.card, nets.networks[0].run, {
-    signal: ctx.signal,
-    onProgress: ctx.progress,
-  });
+  const predictor = await predictorFor(req, backend, features);
+  const name = req.volumes[0]?.name ?? 'scan';
+  const r = await predictor.predict(
+    { name, volumes: req.volumes },
+    { tta: req.tta, step: req.tileStepSize, signal: ctx.signal, progress: ctx.progress },
+  );
+  return {
+    labels: r.labels,
+    tiles: r.tiles,
+    timings: r.timings,
+    postprocessing: predictor.postprocessing.file,
+  };
 }
 
-async function segment(req: SegmentRequest, ctx: HandlerContext) {
-  const gpu = req.backend === 'wasm' ? { ok: false, software: false, features: [] } : await gpuUsable();
-  if (req.backend === 'webgpu' && !gpu.ok)
-    throw new TesseraError('device-lost', 'WebGPU', `is not available here (${gpu.reason})`);
+async function segment(req: SegmentRequest, ctx: HandlerContext<JobEvent>) {
+  const gpu = req.backend === 'wasm' ? null : await probeWebGpu();
+  if (req.backend === 'webgpu' && !gpu?.ok)
+    throw new TesseraError('device-lost', 'WebGPU', `is not available here (${gpu?.reason})`);
   // auto: the GPU when there is a real one; a software adapter (SwiftShader) is far slower than wasm
   let backend: Backend =
-    req.backend === 'webgpu' || (req.backend === 'auto' && gpu.ok && !gpu.software) ? 'webgpu' : 'wasm';
+    req.backend === 'webgpu' || (req.backend === 'auto' && gpu?.ok && !gpu.software) ? 'webgpu' : 'wasm';
   let fallbackReason: string | undefined =
-    req.backend === 'auto' && backend === 'wasm' && 'reason' in gpu && gpu.reason
-      ? `wasm: ${gpu.reason}`
-      : req.backend === 'auto' && gpu.software
+    req.backend !== 'auto' || backend === 'webgpu'
+      ? undefined
+      : gpu?.software
         ? 'wasm: the only GPU is a software one'
-        : undefined;
-  let result: Omit<SegmentResult, 'backend'>;
+        : `wasm: ${gpu?.reason ?? 'no WebGPU'}`;
+  let result: Awaited<ReturnType<typeof run>>;
   try {
-    result = await run(req, backend, gpu.features, ctx);
+    result = await run(req, backend, gpu?.features ?? [], ctx);
   } catch (e) {
-    if (backend !== 'webgpu' || (e instanceof TesseraError && e.code === 'cancelled')) throw e;
+    if (backend !== 'webgpu' || isCancelled(e)) throw e;
     // device lost, out of memory, an op the GPU cannot run: retry on wasm, and say why
     fallbackReason = `WebGPU failed (${describeError(e)}); retried on wasm`;
-    ctx.progress({ stage: fallbackReason, done: 0, total: 1 });
-    await loaded?.nets.release();
-    loaded = null;
+    ctx.emit({ type: 'backend-fallback', from: 'webgpu', to: 'wasm', reason: fallbackReason });
+    await release();
     backend = 'wasm';
     result = await run(req, backend, [], ctx);
   }

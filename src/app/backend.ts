@@ -1,3 +1,4 @@
+import { probeWebGpu } from '../core/gpu/adapter';
 import { useStore } from './store';
 
 /**
@@ -7,37 +8,14 @@ import { useStore } from './store';
 export async function detectBackend(): Promise<void> {
   const threads = self.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency ?? 1)) : 1;
   const wasm = `wasm · ${threads} thread${threads > 1 ? 's' : ''}`;
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) {
-    useStore.getState().setBackend({
-      kind: 'wasm',
-      label: wasm,
-      reason: 'this browser has no WebGPU (navigator.gpu missing)',
-    });
-    return;
-  }
-  try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) {
-      useStore.getState().setBackend({
-        kind: 'wasm',
-        label: wasm,
-        reason: 'WebGPU is present but no GPU adapter is available',
-      });
-      return;
-    }
-    const info = adapter.info;
-    const name = [info.vendor, info.architecture || info.device].filter(Boolean).join(' ') || 'GPU';
-    const fallback =
-      (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter || info.isFallbackAdapter;
-    useStore.getState().setBackend({
-      kind: 'webgpu',
-      label: `WebGPU · ${name}${fallback ? ' (software)' : ''}`,
-      reason: fallback ? 'a software (fallback) adapter: correct but slow' : undefined,
-    });
-  } catch (e) {
-    useStore
-      .getState()
-      .setBackend({ kind: 'wasm', label: wasm, reason: `WebGPU failed: ${(e as Error).message}` });
-  }
+  const probe = await probeWebGpu();
+  useStore.getState().setBackend(
+    probe.ok
+      ? {
+          kind: 'webgpu',
+          label: `WebGPU · ${probe.name}${probe.software ? ' (software)' : ''}`,
+          reason: probe.software ? 'a software (fallback) adapter: correct but slow' : undefined,
+        }
+      : { kind: 'wasm', label: wasm, reason: probe.reason },
+  );
 }

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Volume, VoxelArray } from '../core/io/volume/volume';
 import type { VolumeInfo } from '../core/io/volume/volume-info';
+import type { JobKind } from '../core/parallel/job';
 
 /** A scan the user loaded: the volume for processing and an uncompressed NIfTI of it for NiiVue. */
 export interface Scan {
@@ -35,6 +36,7 @@ export type WindowPreset = 'auto' | 'soft-tissue' | 'bone' | 'lung' | 'brain';
 
 export interface Job {
   id: string;
+  kind: JobKind;
   title: string;
   stage?: string;
   done: number;

@@ -3,8 +3,8 @@ import type { SegmentRequest, SegmentResult } from '../../workers/inference.work
 import type { OpenedVolume } from '../../workers/io.worker';
 import type { InspectedModel } from '../core/model/bundle/model-service';
 import { webEndpoint } from '../core/parallel/endpoints';
-import type { Progress } from '../core/parallel/rpc';
-import { WorkerClient } from '../core/parallel/rpc';
+import type { JobEvent, Progress } from '../core/parallel/job';
+import { type CallOptions, WorkerClient } from '../core/parallel/rpc';
 import type { BBox3 } from '../core/preprocessing/crop';
 
 /** Lazily started workers, one client per kind; the page never does heavy work itself. */
@@ -52,13 +52,9 @@ export function inspectModelFiles(
   return inferenceWorker().call<InspectedModel>('inspect', { name, files });
 }
 
-/** Segment a volume; the worker keeps the model's sessions between calls. */
-export function segmentInWorker(
-  req: SegmentRequest,
-  onProgress: (p: Progress) => void,
-  signal: AbortSignal,
-): Promise<SegmentResult> {
-  return inferenceWorker().call<SegmentResult>('segment', req, { onProgress, signal });
+/** Segment a case; the worker keeps the model's predictor between calls. */
+export function segmentInWorker(req: SegmentRequest, options: CallOptions<JobEvent>): Promise<SegmentResult> {
+  return inferenceWorker().call<SegmentResult, JobEvent>('segment', req, options);
 }
 
 let datasets: WorkerClient | null = null;

@@ -3,6 +3,7 @@ import { type LabelTable, parseLabelTable } from '../../core/io/volume/label-tab
 import { VOLUME_EXTENSIONS } from '../../core/io/volume/read-volume';
 import { assertLabelGrid } from '../../core/io/volume/volume';
 import { looksLikeCT } from '../../core/io/volume/volume-info';
+import { runJob } from '../jobs';
 import { activeScan, newId, useStore } from '../store';
 import { openVolumeFile } from '../workers';
 
@@ -45,52 +46,44 @@ export async function loadFiles(
 }
 
 async function loadOne(f: NamedFile, forceLabels: boolean, table: LabelTable | undefined): Promise<void> {
-  const store = useStore.getState();
-  const jobId = newId('load');
-  const controller = new AbortController();
-  const t0 = performance.now();
-  store.startJob({
-    id: jobId,
+  await runJob({
+    kind: 'load',
     title: `Loading ${f.name}`,
     stage: 'reading and decompressing',
-    total: 1,
-    cancel: () => controller.abort(),
+    hint: hintFor,
+    summary: (_, ms) => `Loaded ${f.name} in ${(ms / 1000).toFixed(2)} s`,
+    run: async ({ signal }) => {
+      const store = useStore.getState();
+      const opened = await openVolumeFile(f.file, f.name, signal);
+      // For the responsiveness test and the profiler: reading is done; what follows is display.
+      performance.mark(`tessera:opened:${f.name}`);
+      const current = activeScan(useStore.getState());
+      const asLabels = forceLabels || (opened.isLabelMap && current !== null);
+      if (asLabels) {
+        if (!current) throw new Error(`${f.name}: load a scan first, then its label map`);
+        assertLabelGrid(current.volume, opened.volume);
+        const names: Record<number, string> = { ...(table?.names ?? {}) };
+        store.addLabelMap({
+          id: newId('labels'),
+          scanId: current.id,
+          name: f.name,
+          data: opened.volume.data,
+          names,
+          colors: table?.colors,
+          origin: 'file',
+        });
+      } else {
+        store.addScan({
+          id: newId('scan'),
+          name: f.name,
+          volume: opened.volume,
+          info: opened.info,
+          display: opened.display,
+          isCT: looksLikeCT(opened.info),
+        });
+      }
+    },
   });
-  try {
-    const opened = await openVolumeFile(f.file, f.name, controller.signal);
-    // For the responsiveness test and the profiler: reading is done; what follows is display.
-    performance.mark(`tessera:opened:${f.name}`);
-    const current = activeScan(useStore.getState());
-    const asLabels = forceLabels || (opened.isLabelMap && current !== null);
-    if (asLabels) {
-      if (!current) throw new Error(`${f.name}: load a scan first, then its label map`);
-      assertLabelGrid(current.volume, opened.volume);
-      const names: Record<number, string> = { ...(table?.names ?? {}) };
-      store.addLabelMap({
-        id: newId('labels'),
-        scanId: current.id,
-        name: f.name,
-        data: opened.volume.data,
-        names,
-        colors: table?.colors,
-        origin: 'file',
-      });
-    } else {
-      store.addScan({
-        id: newId('scan'),
-        name: f.name,
-        volume: opened.volume,
-        info: opened.info,
-        display: opened.display,
-        isCT: looksLikeCT(opened.info),
-      });
-    }
-    store.endJob(jobId, `Loaded ${f.name} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-  } catch (e) {
-    store.endJob(jobId);
-    if (isTesseraError(e) && e.code === 'cancelled') return;
-    store.showError(describeError(e), hintFor(e));
-  }
 }
 
 function hintFor(e: unknown): string | undefined {

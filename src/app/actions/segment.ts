@@ -1,5 +1,6 @@
-import { describeError, isTesseraError } from '../../core/errors';
+import type { SegmentResult } from '../../../workers/inference.worker';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
+import { runJob } from '../jobs';
 import { modelFiles, useModels } from '../models/models-store';
 import { activeScan, newId, useStore } from '../store';
 import { segmentInWorker } from '../workers';
@@ -21,81 +22,75 @@ export async function segmentActiveScan(): Promise<void> {
     store.showError(scan ? 'Choose a model first.' : 'Load a scan first.');
     return;
   }
-  const jobId = newId('segment');
-  const controller = new AbortController();
-  store.startJob({
-    id: jobId,
-    title: `Segmenting ${scan.name}`,
-    stage: 'starting',
-    total: 1,
-    cancel: () => controller.abort(),
-  });
   const t0 = performance.now();
-  try {
-    const { name, files } = await modelFiles(entry.id);
-    const volume = { ...scan.volume, data: scan.volume.data.slice() };
-    const result = await segmentInWorker(
-      {
-        model: { id: entry.id, name, files },
-        volume,
-        backend: models.backend,
-        folds: models.folds.length ? models.folds : undefined,
-        tta: models.tta,
-        tileStepSize: models.tileStepSize,
-      },
-      (p) => {
-        const network = p.stage === 'network';
-        useStore.getState().updateJob(jobId, {
-          stage: network
-            ? `network on ${models.backend === 'wasm' ? 'wasm' : 'GPU/wasm'}: tile ${Math.floor(p.done)} of ${p.total}`
-            : p.stage,
-          done: network ? p.done : 0,
-          total: network ? p.total : 0,
-          ...(network && p.done === 1 ? { startedAt: performance.now() } : {}),
-        });
-        if (p.stage?.startsWith('WebGPU failed')) useStore.getState().showInfo(p.stage);
-      },
-      controller.signal,
-    );
-    const labels = entry.summary?.labels ?? [];
-    const names: Record<number, string> = {};
-    const colors: Record<number, [number, number, number]> = {};
-    for (const l of labels) {
-      names[l.value] = l.name;
-      if (l.color && l.value > 0) colors[l.value] = l.color;
-    }
-    store.addLabelMap({
-      id: newId('labels'),
-      scanId: scan.id,
-      name: `${entry.name} on ${scan.name}`,
-      data: result.labels,
-      names,
-      colors: Object.keys(colors).length ? colors : undefined,
-      origin: 'segmentation',
-    });
-    const t = result.timings;
-    const total = performance.now() - t0;
-    store.endJob(
-      jobId,
-      `Segmented in ${seconds(total)} on ${result.backend}: preprocess ${seconds(t.preprocessMs)}, network ${seconds(t.networkMs)} (${result.tiles} tile${result.tiles === 1 ? '' : 's'}), export ${seconds(t.exportMs)}`,
-    );
-    useStore.setState({
-      lastSegmentation: {
-        backend: result.backend,
-        tiles: result.tiles,
-        timings: t,
-        totalMs: total,
-        fallbackReason: result.fallbackReason,
-      },
-    });
-  } catch (e) {
-    store.endJob(jobId);
-    if (isTesseraError(e) && e.code === 'cancelled') {
-      store.showInfo('Segmentation cancelled.');
-      return;
-    }
-    store.showError(`Segmentation failed: ${describeError(e)}`);
+  const result = await runJob<SegmentResult>({
+    kind: 'segment',
+    title: `Segmenting ${scan.name}`,
+    failure: 'Segmentation failed',
+    onCancel: () => useStore.getState().showInfo('Segmentation cancelled.'),
+    summary: (r, ms) => {
+      const t = r.timings;
+      return `Segmented in ${seconds(ms)} on ${r.backend}: preprocess ${seconds(t.preprocessMs)}, network ${seconds(t.networkMs)} (${r.tiles} tile${r.tiles === 1 ? '' : 's'}), export ${seconds(t.exportMs)}${r.postprocessing ? ', postprocessed' : ''}`;
+    },
+    run: async (job) => {
+      const { name, files } = await modelFiles(entry.id);
+      const volume = { ...scan.volume, data: scan.volume.data.slice() };
+      return segmentInWorker(
+        {
+          model: { id: entry.id, name, files },
+          volumes: [volume],
+          backend: models.backend,
+          folds: models.folds.length ? models.folds : undefined,
+          tta: models.tta,
+          tileStepSize: models.tileStepSize,
+          postprocessing: models.crossvalPostprocessing ? 'crossval' : 'root',
+        },
+        {
+          signal: job.signal,
+          onProgress: (p) => {
+            const network = p.stage === 'network';
+            job.update({
+              stage: network
+                ? `network on ${models.backend === 'wasm' ? 'wasm' : 'GPU/wasm'}: tile ${Math.floor(p.done)} of ${p.total}`
+                : p.stage,
+              done: network ? p.done : 0,
+              total: network ? p.total : 0,
+              ...(network && p.done === 1 ? { startedAt: performance.now() } : {}),
+            });
+          },
+          onEvent: (e) => {
+            if (e.type === 'backend-fallback') useStore.getState().showInfo(e.reason);
+          },
+        },
+      );
+    },
+  });
+  if (!result) return;
+  const labels = entry.summary?.labels ?? [];
+  const names: Record<number, string> = {};
+  const colors: Record<number, [number, number, number]> = {};
+  for (const l of labels) {
+    names[l.value] = l.name;
+    if (l.color && l.value > 0) colors[l.value] = l.color;
   }
+  useStore.getState().addLabelMap({
+    id: newId('labels'),
+    scanId: scan.id,
+    name: `${entry.name} on ${scan.name}`,
+    data: result.labels,
+    names,
+    colors: Object.keys(colors).length ? colors : undefined,
+    origin: 'segmentation',
+  });
+  useStore.setState({
+    lastSegmentation: {
+      backend: result.backend,
+      tiles: result.tiles,
+      timings: result.timings,
+      totalMs: performance.now() - t0,
+      fallbackReason: result.fallbackReason,
+    },
+  });
 }
 
 /** Save a label map as NIfTI on its scan's grid (same qform/sform), as `<scan>_seg.nii.gz`. */

@@ -1,16 +1,15 @@
-import { describeError, isTesseraError } from '../../core/errors';
+import { describeError } from '../../core/errors';
 import { writeZip } from '../../core/io/archive/zip-writer';
 import type { Volume } from '../../core/io/volume/volume';
 import type { EpochEvent, IterationEvent, TrainerEvent } from '../../core/training/fine-tuner';
 import type { PrepareRequest, PrepareSummary } from '../../core/training/trainer-service';
 import { downloadBlob } from '../actions/download';
+import { runJob } from '../jobs';
 import { importModel, modelFiles, useModels } from '../models/models-store';
-import { newId, useStore } from '../store';
+import { useStore } from '../store';
 import { trainWorker } from '../workers';
 import { useFineTune } from './finetune-store';
 import { applyMapping, mapLabels } from './label-mapping';
-
-let controller: AbortController | null = null;
 
 /** The scans (with their shown label map) chosen for training, labels mapped into the model's values. */
 function trainingCases(): PrepareRequest['cases'] {
@@ -55,89 +54,75 @@ export async function startFineTune(): Promise<void> {
     store.showError('Fine-tuning needs an nnU-Net model (a results folder): choose one in the model list.');
     return;
   }
-  const jobId = newId('finetune');
-  controller = new AbortController();
   useFineTune.setState({ status: 'preparing', iterations: [], epochs: [], summary: null, message: null });
-  store.startJob({
-    id: jobId,
+  let backend = '';
+  await runJob<{ completed: boolean; epochs: number }>({
+    kind: 'finetune',
     title: `Fine-tuning ${entry.name}`,
     stage: 'preparing',
-    cancel: () => controller?.abort(),
+    failure: 'Fine-tuning failed',
+    summary: (r, ms) => `Fine-tuned ${r.epochs} epoch(s) in ${(ms / 1000).toFixed(1)} s on ${backend}`,
+    onCancel: () => useFineTune.setState({ status: 'cancelled' }),
+    onError: (e) => useFineTune.setState({ status: 'failed', message: describeError(e) }),
+    run: async (job) => {
+      const { name, files } = await modelFiles(entry.id);
+      const st = ft.settings;
+      const summary = await trainWorker().call<PrepareSummary>(
+        'train.prepare',
+        {
+          model: { name, files },
+          cases: trainingCases(),
+          backend: st.backend,
+          fold: 'all',
+          options: {
+            epochs: st.epochs,
+            iterationsPerEpoch: st.iterationsPerEpoch,
+            valIterations: st.valIterations,
+            initialLr: st.learningRate,
+            batchSize: st.batchSize,
+            freezeEncoder: st.freezeEncoder,
+            ...(st.patchSize ? { patchSize: st.patchSize } : {}),
+          },
+        } satisfies PrepareRequest,
+        { signal: job.signal, onProgress: (p) => job.update({ stage: p.stage }) },
+      );
+      backend = summary.backend;
+      useFineTune.setState({ summary, status: 'running', message: summary.backendNote ?? null });
+      job.update({
+        stage: `training on ${summary.backend}`,
+        total: summary.totalSteps,
+        startedAt: performance.now(),
+      });
+      const result = await trainWorker().call<{ completed: boolean; epochs: number }, TrainerEvent>(
+        'train.run',
+        {},
+        {
+          signal: job.signal,
+          onEvent: (e) => {
+            if (e.type === 'iteration') {
+              useFineTune.setState((s) => ({ iterations: [...s.iterations, e as IterationEvent] }));
+              job.update({
+                done: e.step,
+                stage: `iteration ${e.step}/${e.totalSteps} · loss ${e.loss.toFixed(3)}`,
+              });
+            } else if (e.type === 'epoch')
+              useFineTune.setState((s) => ({ epochs: [...s.epochs, e as EpochEvent] }));
+            else if (e.type === 'state')
+              useFineTune.setState({
+                status:
+                  e.state === 'running'
+                    ? 'running'
+                    : e.state === 'paused'
+                      ? 'paused'
+                      : useFineTune.getState().status,
+              });
+          },
+        },
+      );
+      useFineTune.setState({ status: result.completed ? 'done' : 'cancelled' });
+      return result;
+    },
   });
-  const t0 = performance.now();
-  try {
-    const { name, files } = await modelFiles(entry.id);
-    const st = ft.settings;
-    const summary = await trainWorker().call<PrepareSummary>(
-      'train.prepare',
-      {
-        model: { name, files },
-        cases: trainingCases(),
-        backend: st.backend,
-        fold: 'all',
-        options: {
-          epochs: st.epochs,
-          iterationsPerEpoch: st.iterationsPerEpoch,
-          valIterations: st.valIterations,
-          initialLr: st.learningRate,
-          batchSize: st.batchSize,
-          freezeEncoder: st.freezeEncoder,
-          ...(st.patchSize ? { patchSize: st.patchSize } : {}),
-        },
-      } satisfies PrepareRequest,
-      {
-        signal: controller.signal,
-        onProgress: (p) => useStore.getState().updateJob(jobId, { stage: p.stage }),
-      },
-    );
-    useFineTune.setState({ summary, status: 'running', message: summary.backendNote ?? null });
-    useStore.getState().updateJob(jobId, {
-      stage: `training on ${summary.backend}`,
-      total: summary.totalSteps,
-      startedAt: performance.now(),
-    });
-    const result = await trainWorker().call<{ completed: boolean; epochs: number }>(
-      'train.run',
-      {},
-      {
-        signal: controller.signal,
-        onProgress: (p) => {
-          const e = (p as unknown as { event?: TrainerEvent }).event;
-          if (!e) return;
-          if (e.type === 'iteration') {
-            useFineTune.setState((s) => ({ iterations: [...s.iterations, e as IterationEvent] }));
-            useStore.getState().updateJob(jobId, {
-              done: e.step,
-              stage: `iteration ${e.step}/${e.totalSteps} · loss ${e.loss.toFixed(3)}`,
-            });
-          } else if (e.type === 'epoch')
-            useFineTune.setState((s) => ({ epochs: [...s.epochs, e as EpochEvent] }));
-          else if (e.type === 'state')
-            useFineTune.setState({
-              status:
-                e.state === 'running'
-                  ? 'running'
-                  : e.state === 'paused'
-                    ? 'paused'
-                    : useFineTune.getState().status,
-            });
-        },
-      },
-    );
-    useFineTune.setState({ status: result.completed ? 'done' : 'cancelled' });
-    store.endJob(
-      jobId,
-      `Fine-tuned ${result.epochs} epoch(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${summary.backend}`,
-    );
-  } catch (e) {
-    store.endJob(jobId);
-    if (isTesseraError(e) && e.code === 'cancelled') {
-      useFineTune.setState({ status: 'cancelled' });
-      return;
-    }
-    useFineTune.setState({ status: 'failed', message: describeError(e) });
-    store.showError(`Fine-tuning failed: ${describeError(e)}`);
-  }
 }
 
 export function pauseFineTune(paused: boolean): void {
@@ -146,7 +131,11 @@ export function pauseFineTune(paused: boolean): void {
 }
 
 export function cancelFineTune(): void {
-  controller?.abort();
+  // the job's Cancel (runJob owns the AbortController)
+  useStore
+    .getState()
+    .jobs.find((j) => j.kind === 'finetune')
+    ?.cancel?.();
 }
 
 interface Exported {

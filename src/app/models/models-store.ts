@@ -34,6 +34,9 @@ interface ModelsState {
   backend: BackendChoice;
   /** folds to use; empty = all */
   folds: string[];
+  /** apply the cross-validation postprocessing.json (nnU-Net applies none unless asked) */
+  crossvalPostprocessing: boolean;
+  setCrossvalPostprocessing(v: boolean): void;
   setActiveModel(id: string): void;
   setTta(v: boolean): void;
   setTileStepSize(v: number): void;
@@ -48,6 +51,8 @@ export const useModels = create<ModelsState>((set) => ({
   tileStepSize: 0.5,
   backend: 'auto',
   folds: [],
+  crossvalPostprocessing: false,
+  setCrossvalPostprocessing: (crossvalPostprocessing) => set({ crossvalPostprocessing }),
   setActiveModel: (activeModelId) => set({ activeModelId, folds: [] }),
   setTta: (tta) => set({ tta }),
   setTileStepSize: (tileStepSize) => set({ tileStepSize }),

@@ -7,6 +7,7 @@ import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelTable } from '../components/LabelTable';
 import { PickFiles } from '../components/PickFiles';
+import { isRunning } from '../jobs';
 import { importDroppedModel } from '../models/import-dropped-model';
 import { type BackendChoice, removeModel, useModels } from '../models/models-store';
 import { activeLabelMap, activeScan, useStore } from '../store';
@@ -86,6 +87,8 @@ export function SegmentPanel() {
     tileStepSize,
     backend,
     folds,
+    crossvalPostprocessing,
+    setCrossvalPostprocessing,
     setTta,
     setTileStepSize,
     setBackend,
@@ -94,7 +97,7 @@ export function SegmentPanel() {
   const model = models.find((m) => m.id === activeModelId) ?? null;
   const nnunet =
     model?.details && 'configuration' in model.details ? (model.details as NnunetModelInfo) : null;
-  const running = jobs.some((j) => j.id.startsWith('segment'));
+  const running = isRunning(jobs, 'segment');
   const usedFolds = folds.length ? folds : defaultFolds(model?.summary?.folds ?? []);
   const estimate = useMemo(() => {
     if (!scan || !nnunet?.spacing) return null;
@@ -202,6 +205,18 @@ export function SegmentPanel() {
               </label>
             ))}
           </div>
+        )}
+        {model?.summary?.postprocessing?.crossval && (
+          <label className="field checkbox">
+            <input
+              type="checkbox"
+              checked={crossvalPostprocessing}
+              onChange={(e) => setCrossvalPostprocessing(e.currentTarget.checked)}
+              data-testid="crossval-postprocessing"
+            />
+            Apply the cross-validation postprocessing (as nnUNetv2_apply_postprocessing; nnUNetv2_predict
+            alone does not)
+          </label>
         )}
         {estimate && (
           <p className="muted" data-testid="tile-estimate">

@@ -1,16 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { groupPredictionInputs } from '../../core/dataset/discover';
 import { TesseraError } from '../../core/errors';
-import { createModelNetworks, type ModelNetworks } from '../../core/inference/model-networks';
 import type { Backend } from '../../core/inference/onnx-network';
-import { type PostprocessingStep, parsePostprocessing } from '../../core/inference/postprocessing';
-import { predictWithCard } from '../../core/inference/predict-card';
-import { predictCase } from '../../core/inference/predict-case';
+import { openPredictor, type Predictor } from '../../core/inference/predictor';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { writeNpz } from '../../core/io/volume/npz';
 import type { Volume } from '../../core/io/volume/volume';
-import { assertLabelGrid, zyxShape, zyxSpacing } from '../../core/io/volume/volume';
-import { readJsonFile } from '../../core/model/bundle/file-set';
+import { zyxShape } from '../../core/io/volume/volume';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
 import type { Command } from '../command';
@@ -20,53 +17,17 @@ import { readVolumeFile, writeFileBytes } from '../node-files';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
 import { checkpointChoice } from './model-info';
 
-interface Case {
-  id: string;
-  files: string[];
-}
-
-/**
- * Group input files into cases as nnUNetv2_predict does: `<case>_<XXXX><ending>` files are the channels of
- * one case, sorted by channel number. A single file without the suffix is a one-channel case.
- */
-export function groupCases(files: string[], ending: string, channels: number): Case[] {
-  const re = new RegExp(`^(.*)_(\\d{4})${ending.replace(/\./g, '\\.')}$`);
-  const byCase = new Map<string, Map<number, string>>();
-  const loose: Case[] = [];
-  for (const f of files) {
-    const m = path.basename(f).match(re);
-    if (m) {
-      const c = byCase.get(m[1]) ?? new Map<number, string>();
-      c.set(Number(m[2]), f);
-      byCase.set(m[1], c);
-    } else if (path.basename(f).endsWith(ending)) {
-      loose.push({ id: path.basename(f).slice(0, -ending.length), files: [f] });
-    }
-  }
-  const cases: Case[] = [...byCase.entries()].map(([id, chans]) => {
-    const list: string[] = [];
-    for (let c = 0; c < channels; c++) {
-      const f = chans.get(c);
-      if (!f)
-        throw new TesseraError(
-          'not-found',
-          `${id}_${String(c).padStart(4, '0')}${ending}`,
-          `is missing: the model needs ${channels} channel(s) per case`,
-        );
-      list.push(f);
-    }
-    return { id, files: list };
-  });
-  for (const c of loose) {
-    if (channels !== 1)
-      throw new TesseraError(
-        'bad-argument',
-        c.files[0],
-        `the model needs ${channels} channels: name the files <case>_0000${ending}, <case>_0001${ending}, …`,
-      );
-    cases.push(c);
-  }
-  return cases.sort((a, b) => a.id.localeCompare(b.id));
+/** nnUNetv2_predict's grouping of input files into cases (core/dataset/discover.ts), on paths. */
+export function groupCases(
+  files: string[],
+  ending: string,
+  channels: number,
+): { id: string; files: string[] }[] {
+  const byName = new Map(files.map((f) => [path.basename(f), f]));
+  return groupPredictionInputs([...byName.keys()], ending, channels).map((c) => ({
+    id: c.id,
+    files: c.images.map((n) => byName.get(n)!),
+  }));
 }
 
 async function listInputs(input: string, ending: string): Promise<string[]> {
@@ -117,34 +78,6 @@ async function openModel(
     );
   }
   return bundle;
-}
-
-/**
- * The postprocessing a results folder prescribes. nnUNetv2_predict applies none; nnU-Net's
- * find_best_configuration leaves it in `crossval_results_folds_<folds>/postprocessing.json` for
- * nnUNetv2_apply_postprocessing. So: a postprocessing.json at the results folder's root is applied (it was
- * put there for this model); a cross-validation one only with --postprocessing (the one for the folds in
- * use, else the first found).
- */
-async function findPostprocessing(
-  bundle: ModelBundle,
-  folds: string[],
-  requested: boolean,
-): Promise<{ steps?: PostprocessingStep[]; file?: string; skipped?: string }> {
-  if (bundle.kind !== 'nnunet') return {};
-  const files = bundle.model.folder.files;
-  const root = bundle.model.folder.root;
-  const all = files.paths.filter((p) => p.startsWith(root) && p.endsWith('postprocessing.json'));
-  const atRoot = all.find((p) => p === `${root}postprocessing.json`);
-  const forFolds = all.find(
-    (p) => p === `${root}crossval_results_folds_${folds.join('_')}/postprocessing.json`,
-  );
-  const chosen = atRoot ?? (requested ? (forFolds ?? all.sort((a, b) => a.length - b.length)[0]) : undefined);
-  if (!chosen) return all.length ? { skipped: `${files.name}/${all[0]}` } : {};
-  return {
-    steps: parsePostprocessing(await readJsonFile(files, chosen), `${files.name}/${chosen}`),
-    file: `${files.name}/${chosen}`,
-  };
 }
 
 export const predictCommand: Command = {
@@ -222,29 +155,33 @@ export const predictCommand: Command = {
       .map((f) => f.replace(/^fold_/, ''));
 
     const bundle = await openModel(modelPath, values.configuration, values.checkpoint);
-    const ending =
-      bundle.kind === 'nnunet'
-        ? ((bundle.model.folder.datasetJson as { file_ending?: string }).file_ending ?? '.nii.gz')
-        : '.nii.gz';
-    const channels =
-      bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
-    const cases = groupCases(await listInputs(input, ending), ending, channels);
-    if (cases.length === 0)
-      throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
-
     const ort = await loadRuntime(backend, threads);
-    let nets: ModelNetworks;
+    let predictor: Predictor;
     try {
-      nets = await createModelNetworks(ort, bundle, { backend, folds, threads });
+      predictor = await openPredictor(
+        bundle,
+        { ort, backend, threads },
+        {
+          folds,
+          postprocessing: values['no-postprocessing'] ? 'none' : values.postprocessing ? 'crossval' : 'root',
+        },
+      );
     } catch (e) {
       throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
     }
-    const pp = values['no-postprocessing']
-      ? {}
-      : await findPostprocessing(bundle, nets.folds, values.postprocessing === true);
-    const postprocessing = pp.steps;
+    const ending = predictor.fileEnding;
+    let cases: { id: string; files: string[] }[];
+    try {
+      cases = groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
+      if (cases.length === 0)
+        throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
+    } catch (e) {
+      await predictor.release();
+      throw e;
+    }
+    const pp = predictor.postprocessing;
     log(
-      `tessera predict: ${cases.length} case(s), ${bundle.kind === 'nnunet' ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}` : bundle.bundle.card.name}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
+      `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
     if (pp.file) log(`  postprocessing: ${pp.file}`);
     else if (pp.skipped)
@@ -266,37 +203,11 @@ export const predictCommand: Command = {
         const t0 = performance.now();
         const volumes: Volume[] = [];
         for (const f of c.files) volumes.push(await readVolumeFile(f));
-        for (const v of volumes.slice(1)) assertLabelGrid(volumes[0], v);
         const ref = volumes[0];
-        let labels: Uint8Array | Uint16Array;
-        let probabilities: Float32Array | undefined;
-        let timings: { preprocessMs: number; networkMs: number; exportMs: number };
-        let tiles: number;
-        if (bundle.kind === 'nnunet') {
-          const r = await predictCase(
-            {
-              channels: volumes.map((v) => v.data),
-              shape: zyxShape(ref),
-              spacing: zyxSpacing(ref),
-              name: c.id,
-            },
-            bundle.model.folder.plans,
-            bundle.model.configuration,
-            bundle.model.folder.datasetJson,
-            nets.networks.map((n) => n.run),
-            bundle.model.spec.patchSize,
-            {
-              tileStepSize: step,
-              mirrorAxes: values['disable-tta'] ? [] : nets.mirrorAxes,
-              saveProbabilities: values['save-probabilities'],
-              postprocessing,
-            },
-          );
-          ({ labels, probabilities, timings, tiles } = r);
-        } else {
-          const r = await predictWithCard(ref, bundle.bundle.card, nets.networks[0].run);
-          ({ labels, timings, tiles } = r);
-        }
+        const { labels, probabilities, timings, tiles } = await predictor.predict(
+          { name: c.id, volumes },
+          { tta: !values['disable-tta'], step, saveProbabilities: values['save-probabilities'] },
+        );
         const file = path.join(output, `${c.id}${ending.endsWith('.nrrd') ? '.nii.gz' : ending}`);
         await writeFileBytes(
           file,
@@ -331,9 +242,9 @@ export const predictCommand: Command = {
         );
       }
     } finally {
-      await nets.release();
+      await predictor.release();
     }
-    out.stdout(`${JSON.stringify({ backend, folds: nets.folds, cases: summary }, null, 2)}\n`);
+    out.stdout(`${JSON.stringify({ backend, folds: predictor.folds, cases: summary }, null, 2)}\n`);
     return 0;
   },
 };

@@ -6,6 +6,8 @@
  * in dataset.json lists the files instead. A raw Decathlon (MSD) dataset has one file per case whose
  * 4th axis holds the channels.
  */
+
+import { TesseraError } from '../errors';
 import type { DatasetJson, ParsedDatasetJson } from '../nnunet/dataset-json';
 import type { DatasetSource } from './source';
 import { normalizePath } from './source';
@@ -102,4 +104,40 @@ export function discoverDataset(source: DatasetSource, parsed: ParsedDatasetJson
 /** Names directly in a folder of the source (for telling a v1 dataset from a raw Decathlon one). */
 export function namesIn(source: DatasetSource, folder: string): string[] {
   return filesIn(source.list(), folder);
+}
+
+/**
+ * The cases of a prediction input folder, as nnUNetv2_predict groups them: `<case>_XXXX<ending>` files are the
+ * channels of one case (in channel order, every channel present); for a one-channel model a file without the
+ * channel suffix is a case of its own (a convenience nnU-Net does not offer).
+ */
+export function groupPredictionInputs(
+  names: readonly string[],
+  ending: string,
+  channels: number,
+): { id: string; images: string[] }[] {
+  const suffixed = new RegExp(`_\\d{4}${escapeRegExp(ending)}$`);
+  const grouped = groupChannelFiles(names.filter((n) => suffixed.test(n)).sort(byCodePoint), ending);
+  const cases = grouped.map(({ id, images }) => {
+    for (let c = 0; c < channels; c++) {
+      const want = `${id}_${String(c).padStart(4, '0')}${ending}`;
+      if (!images.includes(want))
+        throw new TesseraError(
+          'not-found',
+          want,
+          `is missing: the model needs ${channels} channel(s) per case`,
+        );
+    }
+    return { id, images: images.slice(0, channels) };
+  });
+  for (const n of names.filter((n) => !suffixed.test(n) && n.endsWith(ending))) {
+    if (channels !== 1)
+      throw new TesseraError(
+        'bad-argument',
+        n,
+        `the model needs ${channels} channels: name the files <case>_0000${ending}, <case>_0001${ending}, …`,
+      );
+    cases.push({ id: n.slice(0, -ending.length), images: [n] });
+  }
+  return cases.sort((a, b) => byCodePoint(a.id, b.id));
 }

@@ -1,5 +1,6 @@
 import { TesseraError } from '../errors';
 import type { VoxelArray } from '../io/volume/volume';
+import { type FileSet, readJsonFile } from '../model/bundle/file-set';
 import { keepLargestComponent } from './connected-components';
 
 /** A label, or a region (a set of labels treated as one), as nnU-Net's postprocessing names them. */
@@ -47,4 +48,58 @@ export function applyPostprocessing(
     const keep = keepLargestComponent(mask, shape);
     for (let i = 0; i < seg.length; i++) if (mask[i] && !keep[i]) seg[i] = 0;
   }
+}
+
+/** Which postprocessing.json of a results folder to apply. */
+export type PostprocessingChoice = 'root' | 'crossval' | 'none';
+
+export interface ResolvedPostprocessing {
+  steps: PostprocessingStep[];
+  /** the file applied */
+  file: string | null;
+  /** a file found but not applied (a cross-validation one under 'root'), to say so */
+  skipped: string | null;
+}
+
+/**
+ * nnU-Net's rule, one for the page and the CLI. nnUNetv2_predict applies no postprocessing; find_best_configuration
+ * leaves it in `crossval_results_folds_<folds>/postprocessing.json` for nnUNetv2_apply_postprocessing. So a
+ * `postprocessing.json` at the results folder's root (put there for this model) is applied; a cross-validation one
+ * only on request ('crossval': the one for the folds in use, else the first found), which then equals
+ * nnUNetv2_predict + nnUNetv2_apply_postprocessing.
+ */
+export async function resolvePostprocessing(
+  folder: { files: FileSet; root: string },
+  folds: readonly string[],
+  choice: PostprocessingChoice,
+): Promise<ResolvedPostprocessing> {
+  const { files, root } = folder;
+  const all = files.paths.filter((p) => p.startsWith(root) && p.endsWith('postprocessing.json'));
+  if (choice === 'none' || all.length === 0) return { steps: [], file: null, skipped: null };
+  const atRoot = all.find((p) => p === `${root}postprocessing.json`);
+  const crossval = all.filter((p) => /(^|\/)crossval_results_folds_[^/]+\/postprocessing\.json$/.test(p));
+  const forFolds = crossval.find(
+    (p) => p === `${root}crossval_results_folds_${folds.join('_')}/postprocessing.json`,
+  );
+  const chosen =
+    choice === 'crossval'
+      ? (forFolds ?? [...crossval].sort((a, b) => a.length - b.length)[0] ?? atRoot)
+      : atRoot;
+  if (!chosen) return { steps: [], file: null, skipped: `${files.name}/${crossval[0] ?? all[0]}` };
+  const file = `${files.name}/${chosen}`;
+  return { steps: parsePostprocessing(await readJsonFile(files, chosen), file), file, skipped: null };
+}
+
+/** The postprocessing files a results folder offers (for the page's choice). */
+export function postprocessingOffered(folder: { files: FileSet; root: string }): {
+  root: boolean;
+  crossval: boolean;
+} {
+  const all = folder.files.paths.filter(
+    (p) => p.startsWith(folder.root) && p.endsWith('postprocessing.json'),
+  );
+  return {
+    root: all.includes(`${folder.root}postprocessing.json`),
+    crossval: all.some((p) => /(^|\/)crossval_results_folds_[^/]+\/postprocessing\.json$/.test(p)),
+  };
 }

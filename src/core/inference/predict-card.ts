@@ -2,8 +2,8 @@ import { TesseraError } from '../errors';
 import type { Volume } from '../io/volume/volume';
 import { frame, zyxShape } from '../io/volume/volume';
 import type { ModelCard } from '../model/bundle/model-card';
-import type { Progress } from '../parallel/rpc';
-import { throwIfCancelled } from '../parallel/rpc';
+import type { Progress } from '../parallel/job';
+import { throwIfCancelled } from '../parallel/job';
 import { conformedGrid, type Grid, reslice } from '../preprocessing/conform';
 import { type NetworkFn, predictSlidingWindow } from './predict-sliding-window';
 

@@ -1,6 +1,6 @@
 import { labelManager } from '../nnunet/labels';
-import type { Progress } from '../parallel/rpc';
-import { throwIfCancelled } from '../parallel/rpc';
+import type { Progress } from '../parallel/job';
+import { throwIfCancelled } from '../parallel/job';
 import type { Shape3 } from '../preprocessing/crop';
 import {
   exportResampleSpec,
@@ -45,7 +45,8 @@ export interface CasePrediction {
   shape: Shape3;
   /** K × source voxels, channel-major, when asked for */
   probabilities?: Float32Array;
-  properties: CaseProperties;
+  /** nnU-Net's case properties (crop box, shapes, spacing); a model card's prediction has none */
+  properties?: CaseProperties;
   tiles: number;
   timings: { preprocessMs: number; networkMs: number; exportMs: number };
 }

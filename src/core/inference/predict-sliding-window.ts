@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors';
-import { throwIfCancelled } from '../parallel/rpc';
+import { throwIfCancelled } from '../parallel/job';
 import { roundHalf } from '../pycompat/float16';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';

@@ -1,4 +1,5 @@
-import type { CallOptions, Endpoint, Progress } from './rpc';
+import type { Progress } from './job';
+import type { CallOptions, Endpoint } from './rpc';
 import { WorkerClient } from './rpc';
 
 /**

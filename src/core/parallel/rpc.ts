@@ -1,4 +1,5 @@
-import { deserializeError, type SerializedError, serializeError, TesseraError } from '../errors';
+import { deserializeError, type SerializedError, serializeError } from '../errors';
+import { cancelledError, type JobContext, type Progress } from './job';
 
 /**
  * A small request/response protocol over postMessage, the same for browser Workers and Node
@@ -10,15 +11,9 @@ export type Message =
   | { type: 'call'; id: number; method: string; payload: unknown }
   | { type: 'cancel'; id: number }
   | { type: 'progress'; id: number; progress: Progress }
+  | { type: 'event'; id: number; event: unknown }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: SerializedError };
-
-export interface Progress {
-  done: number;
-  total: number;
-  /** what is being done now, for the progress bar */
-  stage?: string;
-}
 
 /** The two sides of a channel: a Worker, a worker's global scope, or a worker_threads port. */
 export interface Endpoint {
@@ -46,10 +41,8 @@ function unwrap(v: unknown): { value: unknown; transfer: Transferable[] } {
   return { value: v, transfer: [] };
 }
 
-export interface HandlerContext {
-  signal: AbortSignal;
-  progress(p: Progress): void;
-}
+/** A handler's job context: progress and typed events travel to the caller, cancellation comes back. */
+export type HandlerContext<E = unknown> = JobContext<E>;
 
 // biome-ignore lint/suspicious/noExplicitAny: handlers are typed at their definition; the table is heterogenous
 export type Handlers = Record<string, (payload: any, ctx: HandlerContext) => unknown>;
@@ -71,6 +64,7 @@ export function serve(endpoint: Endpoint, handlers: Handlers): void {
       const ctx: HandlerContext = {
         signal: controller.signal,
         progress: (progress) => endpoint.post({ type: 'progress', id: msg.id, progress }, []),
+        emit: (event) => endpoint.post({ type: 'event', id: msg.id, event }, []),
       };
       const { value, transfer } = unwrap(await handler(msg.payload, ctx));
       endpoint.post({ type: 'result', id: msg.id, value }, transfer);
@@ -82,9 +76,11 @@ export function serve(endpoint: Endpoint, handlers: Handlers): void {
   });
 }
 
-export interface CallOptions {
+export interface CallOptions<E = unknown> {
   transfer?: Transferable[];
   onProgress?: (p: Progress) => void;
+  /** the handler's `ctx.emit` events */
+  onEvent?: (event: E) => void;
   signal?: AbortSignal;
 }
 
@@ -93,7 +89,12 @@ export class WorkerClient {
   private nextId = 1;
   private pending = new Map<
     number,
-    { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: Progress) => void }
+    {
+      resolve: (v: unknown) => void;
+      reject: (e: Error) => void;
+      onProgress?: (p: Progress) => void;
+      onEvent?: (e: unknown) => void;
+    }
   >();
 
   constructor(private readonly endpoint: Endpoint) {
@@ -101,6 +102,7 @@ export class WorkerClient {
       const p = this.pending.get(msg.id);
       if (!p) return;
       if (msg.type === 'progress') p.onProgress?.(msg.progress);
+      else if (msg.type === 'event') p.onEvent?.(msg.event);
       else if (msg.type === 'result') {
         this.pending.delete(msg.id);
         p.resolve(msg.value);
@@ -115,17 +117,19 @@ export class WorkerClient {
     return this.pending.size;
   }
 
-  call<R>(method: string, payload: unknown, options: CallOptions = {}): Promise<R> {
+  // biome-ignore lint/suspicious/noExplicitAny: each call site names its own event type
+  call<R, E = any>(method: string, payload: unknown, options: CallOptions<E> = {}): Promise<R> {
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
       if (options.signal?.aborted) {
-        reject(new TesseraError('cancelled', '', 'cancelled'));
+        reject(cancelledError());
         return;
       }
       this.pending.set(id, {
         resolve: resolve as (v: unknown) => void,
         reject,
         onProgress: options.onProgress,
+        onEvent: options.onEvent as ((e: unknown) => void) | undefined,
       });
       options.signal?.addEventListener(
         'abort',
@@ -133,7 +137,7 @@ export class WorkerClient {
           if (!this.pending.has(id)) return;
           this.endpoint.post({ type: 'cancel', id }, []);
           this.pending.delete(id);
-          reject(new TesseraError('cancelled', '', 'cancelled'));
+          reject(cancelledError());
         },
         { once: true },
       );
@@ -147,9 +151,4 @@ export class WorkerClient {
     this.pending.clear();
     this.endpoint.terminate?.();
   }
-}
-
-/** Throw a TesseraError('cancelled') if the signal fired: long loops call this between chunks. */
-export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new TesseraError('cancelled', '', 'cancelled');
 }

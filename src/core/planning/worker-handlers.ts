@@ -1,4 +1,5 @@
-import { type HandlerContext, throwIfCancelled, withTransfer } from '../parallel/rpc';
+import { throwIfCancelled } from '../parallel/job';
+import { type HandlerContext, withTransfer } from '../parallel/rpc';
 import { caseFingerprintTransferables } from './fingerprint-case';
 import { type CaseJob, runCaseJob } from './fingerprint-driver';
 

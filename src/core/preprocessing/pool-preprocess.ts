@@ -1,6 +1,6 @@
+import type { Progress } from '../parallel/job';
+import { throwIfCancelled } from '../parallel/job';
 import type { WorkerPool } from '../parallel/pool';
-import type { Progress } from '../parallel/rpc';
-import { throwIfCancelled } from '../parallel/rpc';
 import { clipBounds, dataSlab } from '../resampling/resample-data';
 import { gatherRows, phasedSplitApplies, scatterRows, zFirst } from '../resampling/resample-phases';
 import type { ResampleSpec, Slab } from '../resampling/resample-plan';

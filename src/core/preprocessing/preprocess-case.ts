@@ -1,7 +1,7 @@
 import { TesseraError } from '../errors';
 import type { Affine, VoxelArray } from '../io/volume/volume';
-import type { Progress } from '../parallel/rpc';
-import { throwIfCancelled } from '../parallel/rpc';
+import type { Progress } from '../parallel/job';
+import { throwIfCancelled } from '../parallel/job';
 import { computeNewShape, planResample, type ResampleSpec, sameShape } from '../resampling/resample-plan';
 import { resampleSeg } from '../resampling/resample-seg';
 import { resampleDataStreaming } from '../resampling/resample-stream';

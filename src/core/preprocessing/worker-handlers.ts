@@ -1,7 +1,8 @@
 import { TesseraError } from '../errors';
 import { readVolume } from '../io/volume/read-volume';
 import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume/volume';
-import { type HandlerContext, throwIfCancelled, withTransfer } from '../parallel/rpc';
+import { throwIfCancelled } from '../parallel/job';
+import { type HandlerContext, withTransfer } from '../parallel/rpc';
 import { clipBounds, resampleDataSlab } from '../resampling/resample-data';
 import { inPlanePhase, zPhase, zPhaseColumns } from '../resampling/resample-phases';
 import type { ResampleSpec, Slab } from '../resampling/resample-plan';

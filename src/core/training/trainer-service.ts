@@ -3,7 +3,7 @@
  *
  *   train.prepare  {model, cases, options}  → summary (backend, cases, split, memory estimate)
  *   train.step     {}                        → one IterationEvent (and the epoch's EpochEvent, if it ended)
- *   train.run      {}                        → runs to the end; progress messages carry every TrainerEvent
+ *   train.run      {}                        → runs to the end; every TrainerEvent is a job event
  *                                              (as `event`, beside done/total/stage); cancel = the call's abort
  *   train.pause / train.resume {}            → while train.run is going
  *   train.validate {}                        → sliding-window Dice on the validation cases
@@ -194,11 +194,15 @@ export async function step(): Promise<{ iteration: TrainerEvent; epoch: EpochEve
   }
 }
 
-export async function run(_: unknown, ctx: HandlerContext): Promise<{ completed: boolean; epochs: number }> {
+export async function run(
+  _: unknown,
+  ctx: HandlerContext<TrainerEvent>,
+): Promise<{ completed: boolean; epochs: number }> {
   const s = current();
+  // progress for any listener; the trainer's own typed events (loss, Dice, state) as job events
   const off = s.tuner.on((e) => {
-    const done = e.type === 'iteration' ? e.step : 0;
-    ctx.progress({ done, total: s.tuner.totalSteps, stage: e.type, event: e } as never);
+    if (e.type === 'iteration') ctx.progress({ done: e.step, total: s.tuner.totalSteps, stage: 'training' });
+    ctx.emit(e);
   });
   try {
     const completed = await s.tuner.run(ctx.signal);

@@ -2,8 +2,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { isTesseraError, TesseraError } from '../../../src/core/errors';
 import { nodeEndpoint } from '../../../src/core/parallel/endpoints';
+import { throwIfCancelled } from '../../../src/core/parallel/job';
 import { WorkerPool } from '../../../src/core/parallel/pool';
-import { serve, throwIfCancelled, WorkerClient, withTransfer } from '../../../src/core/parallel/rpc';
+import { serve, WorkerClient, withTransfer } from '../../../src/core/parallel/rpc';
 
 function pair() {
   const { port1, port2 } = new MessageChannel();

@@ -28,7 +28,8 @@ async function volume(rel: string) {
 
 const ctx = (events: unknown[]): HandlerContext => ({
   signal: new AbortController().signal,
-  progress: (p) => events.push(p),
+  progress: () => {},
+  emit: (event) => events.push({ event }),
 });
 
 describe('trainer worker calls', () => {

@@ -1,4 +1,5 @@
 import { TesseraError } from '../../errors';
+import { postprocessingOffered } from '../../inference/postprocessing';
 import { isZip } from '../../io/archive/zip-reader';
 import { type FileSet, fileSetFromZip } from './file-set';
 import { type NnunetModel, nnunetModelInfo, openNnunetModel } from './nnunet-model';
@@ -19,6 +20,8 @@ export interface ModelSummary {
   labels: { value: number; name: string; color: [number, number, number] | null }[];
   inputChannels: number;
   sizeBytes: number;
+  /** the postprocessing.json files a results folder offers (root: applied by default; crossval: on request) */
+  postprocessing: { root: boolean; crossval: boolean };
 }
 
 /**
@@ -81,6 +84,7 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
       labels,
       inputChannels: info.input_channels,
       sizeBytes: info.size_bytes,
+      postprocessing: postprocessingOffered(b.model.folder),
     };
   }
   const { card } = b.bundle;
@@ -92,5 +96,6 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
     labels: card.labels.map((l) => ({ ...l })),
     inputChannels: card.input.channels,
     sizeBytes: b.bundle.files.paths.reduce((n, p) => n + b.bundle.files.size(p), 0),
+    postprocessing: { root: false, crossval: false },
   };
 }

@@ -1,0 +1,201 @@
+import { TesseraError } from '../errors';
+import type { Volume } from '../io/volume/volume';
+import { assertLabelGrid, zyxShape, zyxSpacing } from '../io/volume/volume';
+import type { ModelBundle } from '../model/bundle/open-bundle';
+import type { Progress } from '../parallel/job';
+import type { ResampleSpec } from '../resampling/resample-plan';
+import { type GpuOutput, gpuAccumulatorFactory } from './gpu-tile-accumulator';
+import { createModelNetworks, type ModelNetworks } from './model-networks';
+import type { Backend, OrtLike } from './onnx-network';
+import {
+  type PostprocessingChoice,
+  type ResolvedPostprocessing,
+  resolvePostprocessing,
+} from './postprocessing';
+import { predictWithCard } from './predict-card';
+import { type CasePrediction, predictCase } from './predict-case';
+
+/**
+ * The one predictor the page (inference worker) and the CLI share: it owns the folds, the ONNX export of each
+ * fold, the postprocessing rule and the nnU-Net / model-card branch. Callers keep only what is theirs: the
+ * worker chooses the backend and falls back, the CLI reads flags and writes files.
+ */
+export interface PredictorRuntime {
+  /** onnxruntime-web (page, Node wasm/WebGPU) or onnxruntime-node (CLI `cpu`) */
+  ort: OrtLike;
+  backend: Backend;
+  /** onnxruntime-node's intra-op threads (onnxruntime-web takes env.wasm.numThreads) */
+  threads?: number;
+  /** fp16 only where the GPU has shader-f16 (see model/onnx/variant.ts) */
+  precision?: 'fp32' | 'fp16';
+  /**
+   * WebGPU: the device onnxruntime runs on (asked for once its sessions exist). With it the logits stay in GPU
+   * buffers and the tile arithmetic (mirroring, Gaussian, float16 accumulation) runs there too.
+   */
+  gpuDevice?: () => Promise<GPUDevice>;
+  /** every node must run on WebGPU (session creation fails otherwise) */
+  strictWebGPU?: boolean;
+  /** resample one normalised channel elsewhere (a worker pool for a large scan); default this thread */
+  resampleChannel?: (
+    channel: Float32Array,
+    spec: ResampleSpec,
+    signal?: AbortSignal,
+  ) => Promise<Float32Array>;
+}
+
+export interface PredictorOptions {
+  /** nnU-Net results folders: fold names; default the numbered folds (fold_all when it is the only one) */
+  folds?: string[];
+  /**
+   * nnU-Net's rule: a `postprocessing.json` at the results folder's root is applied ('root', the default); the
+   * cross-validation one `find_best_configuration` writes only when asked ('crossval'); 'none' applies nothing.
+   */
+  postprocessing?: PostprocessingChoice;
+}
+
+/** A case: one volume per input channel, in the model's channel order, all on one grid. */
+export interface PredictionCase {
+  name: string;
+  volumes: Volume[];
+}
+
+export interface PredictOptions {
+  /** mirroring TTA over the checkpoint's allowed axes (default on) */
+  tta?: boolean;
+  /** nnU-Net's tile_step_size (default 0.5) */
+  step?: number;
+  /** the softmax/sigmoid probabilities on the source grid too (K × voxels: large) */
+  saveProbabilities?: boolean;
+  signal?: AbortSignal;
+  progress?: (p: Progress) => void;
+}
+
+export interface Predictor {
+  kind: 'nnunet' | 'onnx';
+  /** for logs: the configuration and folds, or the model card's name */
+  description: string;
+  /** folds in use (nnU-Net), [] for a model card */
+  folds: string[];
+  /** TTA axes the checkpoint allows */
+  mirrorAxes: number[];
+  inputChannels: number;
+  /** dataset.json's file_ending (what the model's cases are named with) */
+  fileEnding: string;
+  backend: Backend;
+  postprocessing: ResolvedPostprocessing;
+  predict(c: PredictionCase, options?: PredictOptions): Promise<CasePrediction>;
+  release(): Promise<void>;
+}
+
+export async function openPredictor(
+  bundle: ModelBundle,
+  runtime: PredictorRuntime,
+  options: PredictorOptions = {},
+): Promise<Predictor> {
+  const onGpu = runtime.backend === 'webgpu' && runtime.gpuDevice !== undefined;
+  const nets: ModelNetworks = await createModelNetworks(runtime.ort, bundle, {
+    backend: runtime.backend,
+    folds: options.folds,
+    precision: runtime.precision,
+    strictWebGPU: runtime.strictWebGPU,
+    threads: runtime.threads,
+    outputOnGpu: onGpu,
+  });
+  const postprocessing =
+    bundle.kind === 'nnunet'
+      ? await resolvePostprocessing(bundle.model.folder, nets.folds, options.postprocessing ?? 'root')
+      : { steps: [], file: null, skipped: null };
+  const inputChannels =
+    bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
+
+  const predict = async (c: PredictionCase, o: PredictOptions = {}): Promise<CasePrediction> => {
+    const ref = checkCase(c, bundle, inputChannels);
+    if (bundle.kind === 'onnx') {
+      const r = await predictWithCard(ref, bundle.bundle.card, nets.networks[0].run, {
+        signal: o.signal,
+        onProgress: o.progress,
+      });
+      return { ...r, shape: zyxShape(ref) };
+    }
+    const model = bundle.model;
+    const input = {
+      channels: c.volumes.map((v) => v.data),
+      shape: zyxShape(ref),
+      spacing: zyxSpacing(ref),
+      name: c.name,
+    };
+    const resample = runtime.resampleChannel;
+    const caseOptions = {
+      tileStepSize: o.step ?? 0.5,
+      mirrorAxes: o.tta === false ? [] : nets.mirrorAxes,
+      saveProbabilities: o.saveProbabilities,
+      postprocessing: postprocessing.steps,
+      resampleChannel: resample
+        ? (ch: Float32Array, spec: ResampleSpec) => resample(ch, spec, o.signal)
+        : undefined,
+      signal: o.signal,
+      onProgress: o.progress,
+    };
+    const { plans, datasetJson } = model.folder;
+    const patch = model.spec.patchSize;
+    if (onGpu)
+      return predictCase<GpuOutput>(
+        input,
+        plans,
+        model.configuration,
+        datasetJson,
+        nets.networks.map((n) => n.runOnGpu),
+        patch,
+        { ...caseOptions, accumulator: gpuAccumulatorFactory(await runtime.gpuDevice!()) },
+      );
+    return predictCase(
+      input,
+      plans,
+      model.configuration,
+      datasetJson,
+      nets.networks.map((n) => n.run),
+      patch,
+      caseOptions,
+    );
+  };
+
+  return {
+    kind: bundle.kind,
+    description:
+      bundle.kind === 'nnunet'
+        ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}`
+        : bundle.bundle.card.name,
+    folds: nets.folds,
+    mirrorAxes: nets.mirrorAxes,
+    inputChannels,
+    fileEnding:
+      bundle.kind === 'nnunet' ? (bundle.model.folder.datasetJson.file_ending ?? '.nii.gz') : '.nii.gz',
+    backend: runtime.backend,
+    postprocessing,
+    predict,
+    release: () => nets.release(),
+  };
+}
+
+/** The channels must be the model's, on one grid; returns the reference volume (the first channel). */
+function checkCase(c: PredictionCase, bundle: ModelBundle, channels: number): Volume {
+  if (c.volumes.length === 0) throw new TesseraError('bad-argument', c.name, 'has no image');
+  const ref = c.volumes[0];
+  // a model card may take its channels from the frames of one 4-D volume
+  if (bundle.kind === 'onnx') return ref;
+  if (c.volumes.length !== channels)
+    throw new TesseraError(
+      'bad-argument',
+      c.name,
+      `has ${c.volumes.length} channel(s); the model needs ${channels} (${channelList(bundle)})`,
+    );
+  for (const v of c.volumes.slice(1)) assertLabelGrid(ref, v);
+  return ref;
+}
+
+function channelList(bundle: ModelBundle): string {
+  if (bundle.kind !== 'nnunet') return '';
+  const ds = bundle.model.folder.datasetJson;
+  const names = Object.values(ds.channel_names ?? (ds.modality as Record<string, string> | undefined) ?? {});
+  return names.join(', ');
+}
