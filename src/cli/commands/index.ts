@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { datasetCommand } from './dataset';
 import { engineCheckCommand } from './engine-check';
+import { evaluateCommand } from './evaluate';
 import { exportOnnxCommand } from './export-onnx';
 import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   modelInfoCommand,
   exportOnnxCommand,
   predictCommand,
+  evaluateCommand,
   finetuneCommand,
   engineCheckCommand,
 ];
