@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeNifti } from '../src/core/io/volume/nifti-writer';
+import { readVolume } from '../src/core/io/volume/read-volume';
+import { expect, openApp, SHARED, TMP, test } from './fixtures';
+
+/** images/, organ/ (NRRD masks) and tumour/ (NIfTI masks on the same grid) for two cases. */
+async function makeFolders(): Promise<string> {
+  const root = path.join(TMP, 'builder');
+  fs.rmSync(root, { recursive: true, force: true });
+  const nrrd = path.join(SHARED, 'data/volumes/nrrd');
+  const image = fs.readFileSync(path.join(nrrd, 'pyradiomics_breast1_image.nrrd'));
+  const organ = fs.readFileSync(path.join(nrrd, 'pyradiomics_breast1_label.nrrd'));
+  const grid = await readVolume(new Uint8Array(image), 'image.nrrd');
+  for (const d of ['images', 'organ', 'tumour']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const [id, every] of [
+    ['b1', 7],
+    ['b2', 5],
+  ] as const) {
+    fs.writeFileSync(path.join(root, 'images', `${id}.nrrd`), image);
+    fs.writeFileSync(path.join(root, 'organ', `${id}.nrrd`), organ);
+    const mask = new Uint8Array(grid.data.length);
+    for (let i = 0; i < mask.length; i++) mask[i] = i % every === 0 && i % grid.shape[0] > 20 ? 1 : 0;
+    fs.writeFileSync(
+      path.join(root, 'tumour', `${id}.nii.gz`),
+      await writeNifti({ data: mask, shape: grid.shape, like: grid }),
+    );
+  }
+  return root;
+}
+
+test('Dataset builder: image + organ + tumour mask folders → merged case shown → built → planned', async ({
+  page,
+}) => {
+  const root = await makeFolders();
+  await openApp(page);
+  await page.getByRole('tab', { name: 'Plan' }).click();
+  const input = page.getByTestId('builder-folder-input');
+  for (const d of ['images', 'organ', 'tumour']) await input.setInputFiles(path.join(root, d));
+  const rows = page.getByTestId('builder-folders').locator('tr');
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByLabel('role of images')).toHaveValue('image');
+  await expect(page.getByLabel('role of organ')).toHaveValue('label');
+  await expect(page.getByLabel('role of tumour')).toHaveValue('label');
+  await page.getByLabel('name of images').fill('MR');
+  await expect(page.getByTestId('builder-problems')).not.toContainText(':');
+  // one case merged in the worker, shown over its image with the label names
+  await page.getByTestId('builder-case').selectOption('b2');
+  await expect(page.getByTestId('label-list')).toContainText('b2.nii.gz');
+  await page.getByTestId('builder-build').click();
+  await expect(page.getByTestId('builder-built')).toContainText('Dataset501_MyData: 2 training cases');
+  const download = page.waitForEvent('download');
+  await page.getByTestId('builder-download').click();
+  expect((await download).suggestedFilename()).toBe('Dataset501_MyData.zip');
+  await page.getByTestId('builder-plan').click();
+  await expect(page.getByTestId('fingerprint')).toContainText('2 cases', { timeout: 120_000 });
+  await expect(page.getByTestId('patch-size')).toBeVisible();
+});
+
+test('Dataset builder lists a mask without image as a problem naming the file', async ({ page }) => {
+  const root = await makeFolders();
+  fs.rmSync(path.join(root, 'images', 'b2.nrrd'));
+  await openApp(page);
+  await page.getByRole('tab', { name: 'Plan' }).click();
+  const input = page.getByTestId('builder-folder-input');
+  for (const d of ['images', 'organ']) await input.setInputFiles(path.join(root, d));
+  await expect(page.getByTestId('builder-problems')).toContainText(
+    "organ/b2.nrrd: is a mask for case 'b2', which has no image",
+  );
+  await expect(page.getByTestId('builder-build')).toBeDisabled();
+});
