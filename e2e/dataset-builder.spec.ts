@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeNifti } from '../src/core/io/volume/nifti-writer';
 import { readVolume } from '../src/core/io/volume/read-volume';
 import { expect, openApp, SHARED, TMP, test } from './fixtures';
@@ -68,4 +69,30 @@ test('Dataset builder lists a mask without image as a problem naming the file', 
     "organ/b2.nrrd: is a mask for case 'b2', which has no image",
   );
   await expect(page.getByTestId('builder-build')).toBeDisabled();
+});
+
+test('a reference label map beside a segmentation: per-label Dice and volume difference, as nnU-Net counts', async ({
+  page,
+}) => {
+  // nnU-Net's own numbers for this pair: tests/fixtures/evaluation/labels/summary.json
+  const dir = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../tests/fixtures/evaluation/labels',
+  );
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8').replace(/NaN/g, 'null'));
+  const nnunet = summary.metric_per_case[0].metrics;
+  await openApp(page);
+  await page.getByTestId('file-input').setInputFiles(path.join(dir, 'gt/case_000.nii.gz'));
+  await page.getByTestId('label-input').setInputFiles(path.join(dir, 'gt/case_000.nii.gz'));
+  await page.getByTestId('label-input').setInputFiles(path.join(dir, 'pred/case_000.nii.gz'));
+  const table = page.getByTestId('label-comparison');
+  await expect(table).toBeVisible();
+  const rows = table.locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  const dice = await rows.evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.dice)));
+  const labels = Object.keys(nnunet)
+    .filter((k) => nnunet[k].TP + nnunet[k].FP + nnunet[k].FN > 0)
+    .map(Number)
+    .sort((a, b) => a - b);
+  expect(dice).toEqual(labels.map((k) => nnunet[String(k)].Dice));
 });
