@@ -61,8 +61,15 @@ export const useBuilder = create<BuilderState>((set, get) => ({
     const folders = [...get().folders];
     for (const [folder, list] of groupByFolder(files)) {
       const role = guessRole(folder, folders);
-      const channels = folders.filter((f) => f.role === 'image').length;
-      const name = role === 'image' ? (channels === 0 ? 'CT' : `channel${channels}`) : folder;
+      const channels = folders.filter((f) => f.role === 'image');
+      const name =
+        role === 'image'
+          ? channels.length === 0
+            ? 'CT'
+            : `channel${channels.length}`
+          : role === 'test'
+            ? (channels[0]?.name ?? 'CT')
+            : folder;
       const at = folders.findIndex((f) => f.folder === folder);
       const entry = { folder, role, name, files: list };
       if (at >= 0) folders[at] = { ...entry, role: folders[at].role, name: folders[at].name };
@@ -71,7 +78,12 @@ export const useBuilder = create<BuilderState>((set, get) => ({
     set(withPlan({ ...get(), folders }));
   },
   update(index, patch) {
-    const folders = get().folders.map((f, i) => (i === index ? { ...f, ...patch } : f));
+    const current = get().folders;
+    const channels = current.filter((f) => f.role === 'image').map((f) => f.name);
+    // test images belong to a channel: offer the first one rather than the folder's name
+    if (patch.role === 'test' && patch.name === undefined && !channels.includes(current[index].name))
+      patch = { ...patch, name: channels[0] ?? current[index].name };
+    const folders = current.map((f, i) => (i === index ? { ...f, ...patch } : f));
     set(withPlan({ ...get(), folders }));
   },
   move(index, by) {

@@ -2,6 +2,9 @@
  * One case's confusion counts and overlap scores per label or region, as nnU-Net's compute_metrics:
  * voxels where the reference holds the ignore label count nowhere; Dice and IoU are NaN when the
  * structure is absent from both reference and prediction.
+ *
+ * One pass builds the joint histogram of (reference, prediction) values; every label or region is then
+ * counted from that table, so 100 labels cost no more voxel passes than one.
  */
 import type { LabelOrRegion } from './regions';
 
@@ -16,16 +19,7 @@ export interface TargetMetrics {
   n_ref: number;
 }
 
-export const METRIC_NAMES: (keyof TargetMetrics)[] = [
-  'Dice',
-  'IoU',
-  'FP',
-  'TP',
-  'FN',
-  'TN',
-  'n_pred',
-  'n_ref',
-];
+export const METRIC_NAMES: (keyof TargetMetrics)[] = ['Dice', 'IoU', 'FP', 'TP', 'FN', 'TN', 'n_pred', 'n_ref'];
 
 /** Scores from counts (the NaN rule included). */
 export function scoresFromCounts(tp: number, fp: number, fn: number, tn: number): TargetMetrics {
@@ -42,11 +36,33 @@ export function scoresFromCounts(tp: number, fp: number, fn: number, tn: number)
   };
 }
 
-/** A value → membership table for one label or region (label maps hold small integers). */
-function memberTest(target: LabelOrRegion): (v: number) => boolean {
-  if (typeof target === 'number') return (v) => v === target;
-  const set = new Set(target);
-  return (v) => set.has(v);
+/** (reference value, predicted value, voxel count) for every pair that occurs, ignored voxels left out. */
+export function jointCounts(
+  reference: ArrayLike<number>,
+  prediction: ArrayLike<number>,
+  ignoreLabel: number | null,
+): [number, number, number][] {
+  const n = reference.length;
+  // label maps hold small non-negative integers: a dense table; anything else: a map
+  const DENSE = 1024;
+  const table = new Float64Array(DENSE * DENSE);
+  const other = new Map<string, [number, number, number]>();
+  for (let i = 0; i < n; i++) {
+    const r = reference[i];
+    if (r === ignoreLabel) continue;
+    const p = prediction[i];
+    if (r >= 0 && r < DENSE && p >= 0 && p < DENSE && Number.isInteger(r) && Number.isInteger(p)) {
+      table[r * DENSE + p]++;
+    } else {
+      const key = `${r},${p}`;
+      const e = other.get(key);
+      if (e) e[2]++;
+      else other.set(key, [r, p, 1]);
+    }
+  }
+  const out: [number, number, number][] = [...other.values()];
+  for (let k = 0; k < table.length; k++) if (table[k]) out.push([Math.floor(k / DENSE), k % DENSE, table[k]]);
+  return out;
 }
 
 export function caseMetrics(
@@ -55,23 +71,21 @@ export function caseMetrics(
   targets: readonly LabelOrRegion[],
   ignoreLabel: number | null,
 ): TargetMetrics[] {
-  const n = reference.length;
+  const pairs = jointCounts(reference, prediction, ignoreLabel);
   return targets.map((t) => {
-    const inT = memberTest(t);
+    const set = new Set(typeof t === 'number' ? [t] : t);
     let tp = 0;
     let fp = 0;
     let fn = 0;
     let tn = 0;
-    for (let i = 0; i < n; i++) {
-      const r = reference[i];
-      if (ignoreLabel !== null && r === ignoreLabel) continue;
-      const inRef = inT(r);
-      const inPred = inT(prediction[i]);
+    for (const [r, p, count] of pairs) {
+      const inRef = set.has(r);
+      const inPred = set.has(p);
       if (inRef) {
-        if (inPred) tp++;
-        else fn++;
-      } else if (inPred) fp++;
-      else tn++;
+        if (inPred) tp += count;
+        else fn += count;
+      } else if (inPred) fp += count;
+      else tn += count;
     }
     return scoresFromCounts(tp, fp, fn, tn);
   });
