@@ -19,7 +19,16 @@ export interface TargetMetrics {
   n_ref: number;
 }
 
-export const METRIC_NAMES: (keyof TargetMetrics)[] = ['Dice', 'IoU', 'FP', 'TP', 'FN', 'TN', 'n_pred', 'n_ref'];
+export const METRIC_NAMES: (keyof TargetMetrics)[] = [
+  'Dice',
+  'IoU',
+  'FP',
+  'TP',
+  'FN',
+  'TN',
+  'n_pred',
+  'n_ref',
+];
 
 /** Scores from counts (the NaN rule included). */
 export function scoresFromCounts(tp: number, fp: number, fn: number, tn: number): TargetMetrics {
