@@ -3,6 +3,7 @@
 // files or a zip), runs nnU-Net's fingerprint extraction with the cases spread over a pool of planning
 // workers (nested), and aggregates the samples here — never on the page.
 
+import { type AssembleRequest, assembleToZip, previewCase } from '../src/core/dataset/assemble-request';
 import { openDataset } from '../src/core/dataset/open-dataset';
 import { type BlobLike, fileListSource } from '../src/core/dataset/source';
 import { openZipSource } from '../src/core/dataset/zip-source';
@@ -11,7 +12,7 @@ import type { DatasetJson } from '../src/core/nnunet/dataset-json';
 import type { DatasetFingerprint } from '../src/core/nnunet/plans-types';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
-import { type HandlerContext, serve } from '../src/core/parallel/rpc';
+import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
 import { type IntensityHistogram, intensityHistograms } from '../src/core/planning/intensity-histogram';
 import { extractFingerprintInPool } from '../src/core/planning/pool-fingerprint';
 
@@ -72,4 +73,18 @@ async function fingerprint(req: DatasetRequest, ctx: HandlerContext): Promise<Fi
   };
 }
 
-serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { fingerprint });
+// The Dataset builder: one case merged for the viewer, or the whole raw dataset as a zip.
+async function assemblePreview(req: { request: AssembleRequest; caseId: string }) {
+  const p = await previewCase(req.request, req.caseId);
+  return withTransfer(p, [p.image.buffer, p.label.buffer]);
+}
+
+async function assemble(req: AssembleRequest, ctx: HandlerContext) {
+  const out = await assembleToZip(req, {
+    signal: ctx.signal,
+    onProgress: (done, total, id) => ctx.progress({ stage: id ? `writing ${id}` : 'zipping', done, total }),
+  });
+  return withTransfer(out, [out.zip.buffer]);
+}
+
+serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { fingerprint, assemblePreview, assemble });

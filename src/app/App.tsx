@@ -5,6 +5,7 @@ import { detectBackend } from './backend';
 import { ErrorBanners } from './components/ErrorBanners';
 import { HeaderPanel } from './components/HeaderPanel';
 import { JobProgress } from './components/JobProgress';
+import { LabelComparison } from './components/LabelComparison';
 import { LabelTable } from './components/LabelTable';
 import { LeftPanel } from './components/LeftPanel';
 import { TopBar } from './components/TopBar';
@@ -33,6 +34,7 @@ function RightPanel() {
             <h2>Labels</h2>
             <LabelTable />
           </section>
+          <LabelComparison />
         </>
       );
     case 'segment':

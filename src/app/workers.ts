@@ -59,12 +59,7 @@ export function segmentInWorker(req: SegmentRequest, options: CallOptions<JobEve
 
 let datasets: WorkerClient | null = null;
 
-/** Fingerprint a dropped nnU-Net dataset in the dataset worker (which farms cases out to planning workers). */
-export function fingerprintDataset(
-  req: DatasetRequest,
-  onProgress: (p: Progress) => void,
-  signal: AbortSignal,
-): Promise<FingerprintedDataset> {
+function datasetWorker(): WorkerClient {
   if (!datasets) {
     const worker = new Worker(new URL('../../workers/dataset.worker.ts', import.meta.url), {
       type: 'module',
@@ -72,7 +67,16 @@ export function fingerprintDataset(
     });
     datasets = new WorkerClient(webEndpoint(worker));
   }
-  return datasets.call<FingerprintedDataset>('fingerprint', req, { onProgress, signal });
+  return datasets;
+}
+
+/** Fingerprint a dropped nnU-Net dataset in the dataset worker (which farms cases out to planning workers). */
+export function fingerprintDataset(
+  req: DatasetRequest,
+  onProgress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<FingerprintedDataset> {
+  return datasetWorker().call<FingerprintedDataset>('fingerprint', req, { onProgress, signal });
 }
 
 let training: WorkerClient | null = null;
@@ -87,4 +91,14 @@ export function trainWorker(): WorkerClient {
     training = new WorkerClient(webEndpoint(worker));
   }
   return training;
+}
+
+/** The Dataset builder's calls, in the dataset worker. */
+export function datasetWorkerCall<T>(
+  method: 'assemblePreview' | 'assemble',
+  payload: unknown,
+  onProgress?: (p: Progress) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  return datasetWorker().call<T>(method, payload, { onProgress, signal });
 }

@@ -5,6 +5,7 @@ import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMap, segmentActiveScan } from '../actions/segment';
+import { LabelComparison } from '../components/LabelComparison';
 import { LabelTable } from '../components/LabelTable';
 import { PickFiles } from '../components/PickFiles';
 import { isRunning } from '../jobs';
@@ -256,6 +257,7 @@ export function SegmentPanel() {
           </button>
         )}
       </section>
+      <LabelComparison />
     </>
   );
 }

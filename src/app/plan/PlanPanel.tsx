@@ -5,6 +5,7 @@ import { FINGERPRINT_PRESETS } from '../../core/planning/presets';
 import { downloadText } from '../actions/download';
 import { PickFiles } from '../components/PickFiles';
 import { AxisSpread, HistogramChart } from './Charts';
+import { DatasetBuilder } from './DatasetBuilder';
 import { NetworkDiagram } from './NetworkDiagram';
 import { openDroppedDataset } from './open-dataset';
 import { usePlanOverlay } from './plan-overlay';
@@ -60,6 +61,7 @@ export function PlanPanel() {
           </p>
         ))}
       </section>
+      <DatasetBuilder />
       {source && fp && (
         <section data-testid="fingerprint">
           <h2>Fingerprint · {fp.spacings.length} cases</h2>

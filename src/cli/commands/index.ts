@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { datasetCommand } from './dataset';
 import { engineCheckCommand } from './engine-check';
+import { evaluateCommand } from './evaluate';
 import { exportOnnxCommand } from './export-onnx';
 import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
@@ -12,12 +14,14 @@ import { resampleCommand } from './resample';
 /** Every sub-command, in the order `tessera --help` lists them. */
 export const commands: Command[] = [
   infoCommand,
+  datasetCommand,
   planCommand,
   preprocessCommand,
   resampleCommand,
   modelInfoCommand,
   exportOnnxCommand,
   predictCommand,
+  evaluateCommand,
   finetuneCommand,
   engineCheckCommand,
 ];
