@@ -1,8 +1,9 @@
 import type { AssembledZip, AssembleRequest, CasePreview } from '../../core/dataset/assemble-request';
-import { describeError, isTesseraError } from '../../core/errors';
+import { describeError } from '../../core/errors';
 import { downloadBlob } from '../actions/download';
 import { loadFiles } from '../actions/load-volumes';
-import { newId, useStore } from '../store';
+import { runJob } from '../jobs';
+import { useStore } from '../store';
 import { datasetWorkerCall } from '../workers';
 import { useBuilder } from './builder-store';
 import { openDroppedDataset } from './open-dataset';
@@ -28,39 +29,24 @@ export async function showBuilderCase(caseId: string): Promise<void> {
 
 /** Write the whole raw dataset (a zip) in the worker, with progress and Cancel. */
 export async function buildDataset(): Promise<void> {
-  const store = useStore.getState();
-  const jobId = newId('assemble');
-  const controller = new AbortController();
   const req = request();
-  store.startJob({
-    id: jobId,
+  await runJob<AssembledZip>({
+    kind: 'dataset',
     title: `Building ${req.datasetName}`,
     stage: 'reading',
-    cancel: () => controller.abort(),
+    failure: 'The dataset could not be built',
+    summary: (out, ms) => `Built ${out.datasetName} (${out.cases} cases) in ${(ms / 1000).toFixed(1)} s`,
+    run: async ({ signal, progress }) => {
+      const out = await datasetWorkerCall<AssembledZip>('assemble', req, progress, signal);
+      useBuilder.getState().setBuilt({
+        datasetName: out.datasetName,
+        zip: new Blob([out.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+        cases: out.cases,
+        testCases: out.testCases,
+      });
+      return out;
+    },
   });
-  const t0 = performance.now();
-  try {
-    const out = await datasetWorkerCall<AssembledZip>(
-      'assemble',
-      req,
-      (p) => useStore.getState().updateJob(jobId, { stage: p.stage, done: p.done, total: p.total }),
-      controller.signal,
-    );
-    useBuilder.getState().setBuilt({
-      datasetName: out.datasetName,
-      zip: new Blob([out.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
-      cases: out.cases,
-      testCases: out.testCases,
-    });
-    store.endJob(
-      jobId,
-      `Built ${out.datasetName} (${out.cases} cases) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  } catch (e) {
-    store.endJob(jobId);
-    if (isTesseraError(e) && e.code === 'cancelled') return;
-    store.showError(`The dataset could not be built: ${describeError(e)}`);
-  }
 }
 
 export function downloadBuilt(): void {
