@@ -64,6 +64,8 @@ export interface SegmentationSummary {
   timings: { preprocessMs: number; networkMs: number; exportMs: number };
   totalMs: number;
   fallbackReason?: string;
+  /** the postprocessing.json applied, if any */
+  postprocessing?: string | null;
 }
 
 export interface CursorReadout {

@@ -1,8 +1,11 @@
 import type { SegmentResult } from '../../../workers/inference.worker';
+import { describeError, TesseraError } from '../../core/errors';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
+import { assertLabelGrid, type Volume } from '../../core/io/volume/volume';
 import { runJob } from '../jobs';
-import { modelFiles, useModels } from '../models/models-store';
-import { activeScan, newId, useStore } from '../store';
+import { assignChannels } from '../models/channel-assignment';
+import { type ModelEntry, modelFiles, useModels } from '../models/models-store';
+import { activeScan, newId, type Scan, useStore } from '../store';
 import { segmentInWorker } from '../workers';
 import { downloadBlob } from './download';
 
@@ -23,6 +26,13 @@ export async function segmentActiveScan(): Promise<void> {
     return;
   }
   const t0 = performance.now();
+  let volumes: Volume[];
+  try {
+    volumes = caseVolumes(scan, entry);
+  } catch (e) {
+    store.showError(describeError(e));
+    return;
+  }
   const result = await runJob<SegmentResult>({
     kind: 'segment',
     title: `Segmenting ${scan.name}`,
@@ -34,11 +44,11 @@ export async function segmentActiveScan(): Promise<void> {
     },
     run: async (job) => {
       const { name, files } = await modelFiles(entry.id);
-      const volume = { ...scan.volume, data: scan.volume.data.slice() };
       return segmentInWorker(
         {
           model: { id: entry.id, name, files },
-          volumes: [volume],
+          // copies: the scans stay on the page while the worker owns what it was sent
+          volumes: volumes.map((v) => ({ ...v, data: v.data.slice() })),
           backend: models.backend,
           folds: models.folds.length ? models.folds : undefined,
           tta: models.tta,
@@ -89,6 +99,7 @@ export async function segmentActiveScan(): Promise<void> {
       timings: result.timings,
       totalMs: performance.now() - t0,
       fallbackReason: result.fallbackReason,
+      postprocessing: result.postprocessing,
     },
   });
 }
@@ -114,4 +125,35 @@ export async function saveLabelMap(labelMapId: string): Promise<void> {
     `${base}_seg.nii.gz`,
     new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/gzip' }),
   );
+}
+
+/**
+ * The volumes of the case to segment: the active scan for a one-channel model; for a multi-channel model one
+ * scan per channel, as assigned in the Segment panel, all on one grid (checked here, before anything runs).
+ */
+export function caseVolumes(scan: Scan, entry: ModelEntry): Volume[] {
+  const channels = modelChannelNames(entry);
+  if (channels.length <= 1) return [scan.volume];
+  const scans = useStore.getState().scans;
+  const ids = assignChannels(channels, scans, useModels.getState().channelScans);
+  const volumes = ids.map((id, c) => {
+    const s = scans.find((x) => x.id === id);
+    if (!s)
+      throw new TesseraError(
+        'bad-argument',
+        entry.name,
+        `needs ${channels.length} channels (${channels.join(', ')}): load a scan for ${channels[c]}`,
+      );
+    return s.volume;
+  });
+  for (const v of volumes.slice(1)) assertLabelGrid(volumes[0], v);
+  return volumes;
+}
+
+/** The model's input channel names in order (dataset.json channel_names), or one unnamed channel. */
+export function modelChannelNames(entry: ModelEntry): string[] {
+  const details = entry.details as { channel_names?: Record<string, string> } | undefined;
+  const names = details?.channel_names ? Object.values(details.channel_names) : [];
+  const n = entry.summary?.inputChannels ?? 1;
+  return Array.from({ length: n }, (_, c) => names[c] ?? `channel ${c}`);
 }

@@ -4,8 +4,11 @@ import type { Volume } from '../../core/io/volume/volume';
 import type { EpochEvent, IterationEvent, TrainerEvent } from '../../core/training/fine-tuner';
 import type { PrepareRequest, PrepareSummary } from '../../core/training/trainer-service';
 import { downloadBlob } from '../actions/download';
+import { caseVolumes } from '../actions/segment';
 import { runJob } from '../jobs';
+import type { ModelEntry } from '../models/models-store';
 import { importModel, modelFiles, useModels } from '../models/models-store';
+import type { Scan } from '../store';
 import { useStore } from '../store';
 import { trainWorker } from '../workers';
 import { useFineTune } from './finetune-store';
@@ -36,7 +39,8 @@ function trainingCases(): PrepareRequest['cases'] {
     };
     cases.push({
       id: scan.name.replace(/\.(nii|nrrd|npy)(\.gz)?$/i, ''),
-      images: [{ ...scan.volume, data: scan.volume.data.slice() }],
+      // a multi-channel model: the channels assigned in Segment (the scan with the labels is one of them)
+      images: trainingImages(scan, model).map((v) => ({ ...v, data: v.data.slice() })),
       label: labelVolume,
     });
   }
@@ -192,4 +196,14 @@ export async function downloadFineTunedModel(): Promise<void> {
   } catch (e) {
     useStore.getState().showError(`The fine-tuned model could not be exported: ${describeError(e)}`);
   }
+}
+
+/** The images of a training case: the scan itself, or for a multi-channel model its assigned channels. */
+function trainingImages(scan: Scan, model: ModelEntry): Volume[] {
+  const volumes = caseVolumes(scan, model);
+  if (volumes.length > 1 && !volumes.includes(scan.volume))
+    throw new Error(
+      `${scan.name} is not one of the channels chosen in Segment for ${model.name}: choose its channels there first`,
+    );
+  return volumes;
 }

@@ -37,6 +37,9 @@ interface ModelsState {
   /** apply the cross-validation postprocessing.json (nnU-Net applies none unless asked) */
   crossvalPostprocessing: boolean;
   setCrossvalPostprocessing(v: boolean): void;
+  /** multi-channel models: the scan chosen for each input channel (null: not chosen, matched automatically) */
+  channelScans: (string | null)[];
+  setChannelScan(channel: number, scanId: string): void;
   setActiveModel(id: string): void;
   setTta(v: boolean): void;
   setTileStepSize(v: number): void;
@@ -52,8 +55,15 @@ export const useModels = create<ModelsState>((set) => ({
   backend: 'auto',
   folds: [],
   crossvalPostprocessing: false,
+  channelScans: [],
+  setChannelScan: (channel, scanId) =>
+    set((s) => {
+      const next = [...s.channelScans];
+      next[channel] = scanId;
+      return { channelScans: next };
+    }),
   setCrossvalPostprocessing: (crossvalPostprocessing) => set({ crossvalPostprocessing }),
-  setActiveModel: (activeModelId) => set({ activeModelId, folds: [] }),
+  setActiveModel: (activeModelId) => set({ activeModelId, folds: [], channelScans: [] }),
   setTta: (tta) => set({ tta }),
   setTileStepSize: (tileStepSize) => set({ tileStepSize }),
   setBackend: (backend) => set({ backend }),

@@ -4,13 +4,14 @@ import { defaultFolds } from '../../core/inference/model-networks';
 import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import { loadDemoScan } from '../actions/load-volumes';
-import { saveLabelMap, segmentActiveScan } from '../actions/segment';
+import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelComparison } from '../components/LabelComparison';
 import { LabelTable } from '../components/LabelTable';
 import { PickFiles } from '../components/PickFiles';
 import { isRunning } from '../jobs';
+import { assignChannels } from '../models/channel-assignment';
 import { importDroppedModel } from '../models/import-dropped-model';
-import { type BackendChoice, removeModel, useModels } from '../models/models-store';
+import { type BackendChoice, type ModelEntry, removeModel, useModels } from '../models/models-store';
 import { activeLabelMap, activeScan, useStore } from '../store';
 
 const mb = (n: number) =>
@@ -139,6 +140,7 @@ export function SegmentPanel() {
             )}
           </p>
         )}
+        {model && (model.summary?.inputChannels ?? 1) > 1 && <ChannelChoice entry={model} />}
         {model?.demoScan && !scan?.name.includes(model.demoScan.split('/').pop()!) && (
           <button
             type="button"
@@ -244,6 +246,9 @@ export function SegmentPanel() {
             {(last.timings.preprocessMs / 1000).toFixed(1)} s, network{' '}
             {(last.timings.networkMs / 1000).toFixed(1)} s ({last.tiles} tiles), export{' '}
             {(last.timings.exportMs / 1000).toFixed(1)} s
+            {last.postprocessing
+              ? `, postprocessed (${last.postprocessing.split('/').slice(-2).join('/')})`
+              : ''}
           </p>
           {last.fallbackReason && <p className="muted">{last.fallbackReason}</p>}
         </section>
@@ -259,5 +264,37 @@ export function SegmentPanel() {
       </section>
       <LabelComparison />
     </>
+  );
+}
+
+/** A multi-channel model: which loaded scan is which channel (matched by name, changeable). */
+function ChannelChoice({ entry }: { entry: ModelEntry }) {
+  const scans = useStore((s) => s.scans);
+  const { channelScans, setChannelScan } = useModels();
+  const names = modelChannelNames(entry);
+  const assigned = assignChannels(names, scans, channelScans);
+  return (
+    <div className="field" data-testid="channel-choice">
+      Channels of the case (in the model&apos;s order)
+      {names.map((name, c) => (
+        <label key={name} className="field">
+          {c}: {name}
+          <select
+            value={assigned[c] ?? ''}
+            onChange={(e) => setChannelScan(c, e.currentTarget.value)}
+            data-testid={`channel-${c}`}
+          >
+            <option value="" disabled>
+              load a scan for {name}
+            </option>
+            {scans.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ))}
+    </div>
   );
 }
