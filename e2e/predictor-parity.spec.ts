@@ -81,11 +81,22 @@ test('a two-channel model segments in the page: channels matched by name, labels
   fs.rmSync(cliOut, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [path.join(ROOT, 'bin/tessera.mjs'), 'predict', '-i', path.join(dir, 'input'), '-o', cliOut, '-m', model]
-      .concat(['--backend', 'wasm', '--disable-tta', '-f', '0']),
+    [
+      path.join(ROOT, 'bin/tessera.mjs'),
+      'predict',
+      '-i',
+      path.join(dir, 'input'),
+      '-o',
+      cliOut,
+      '-m',
+      model,
+    ].concat(['--backend', 'wasm', '--disable-tta', '-f', '0']),
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const cli = await readVolume(new Uint8Array(fs.readFileSync(path.join(cliOut, 'synth2d_100.nii.gz'))), 'cli');
+  const cli = await readVolume(
+    new Uint8Array(fs.readFileSync(path.join(cliOut, 'synth2d_100.nii.gz'))),
+    'cli',
+  );
 
   await openApp(page);
   // the second channel first: the page matches files to channels by nnU-Net's suffix, not by load order

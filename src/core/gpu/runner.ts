@@ -1,5 +1,12 @@
-import type { Kernel } from '../engine/webgpu/kernels/common';
 import { TesseraError } from '../errors';
+
+/** A compute dispatch: WGSL source (shapes baked in as constants), its entry point and the workgroup grid. */
+export interface Kernel {
+  code: string;
+  groups: number | [number, number, number];
+  /** default `main` */
+  entryPoint?: string;
+}
 
 /** Workgroup grid for `groups` workgroups: x up to 65 535, the rest in y (kernels linearise x + y·nx). */
 export function grid(groups: number): [number, number, number] {
@@ -22,7 +29,7 @@ export class Runner {
   private lost = false;
   dispatches = 0;
   /** When set, every dispatch is also recorded (see replayTimed), for profiling. */
-  recording: Array<{ kernel: Kernel; buffers: GPUBuffer[] }> | null = null;
+  recording: Array<{ kernel: Kernel; buffers: (GPUBuffer | null)[] }> | null = null;
 
   constructor(readonly device: GPUDevice) {
     device.lost.then((info) => {
@@ -38,12 +45,13 @@ export class Runner {
     });
   }
 
-  private pipeline(code: string): GPUComputePipeline {
-    let p = this.pipelines.get(code);
+  private pipeline(code: string, entryPoint = 'main'): GPUComputePipeline {
+    const key = `${entryPoint}\n${code}`;
+    let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(code, p);
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint } });
+      this.pipelines.set(key, p);
     }
     return p;
   }
@@ -65,15 +73,19 @@ export class Runner {
     }
   }
 
-  /** Bind buffers 0..n−1 in order (read-only or read-write as the shader declares) and dispatch. */
-  run(kernel: Kernel, buffers: GPUBuffer[]): void {
+  /**
+   * Bind buffers 0..n−1 in order (uniform, read-only or read-write as the shader declares; null leaves a binding
+   * the entry point does not use) and dispatch.
+   */
+  run(kernel: Kernel, buffers: (GPUBuffer | null)[]): void {
     this.recording?.push({ kernel, buffers });
     const { code, groups } = kernel;
-    const pipeline = this.pipeline(code);
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    const pipeline = this.pipeline(code, kernel.entryPoint);
+    const entries: GPUBindGroupEntry[] = [];
+    buffers.forEach((buffer, binding) => {
+      if (buffer) entries.push({ binding, resource: { buffer } });
     });
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     if (!this.pass) this.pass = this.enc().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
@@ -89,8 +101,13 @@ export class Runner {
   }
 
   clear(buffer: GPUBuffer, bytes: number): void {
+    this.clearRange(buffer, 0, Math.ceil(bytes / 4) * 4);
+  }
+
+  /** Zero `bytes` from `offset` (both multiples of 4). */
+  clearRange(buffer: GPUBuffer, offset: number, bytes: number): void {
     this.endPass();
-    this.enc().clearBuffer(buffer, 0, Math.ceil(bytes / 4) * 4);
+    this.enc().clearBuffer(buffer, offset, bytes);
   }
 
   /** Submit what was recorded. Must precede every queue.writeBuffer so the write lands after it. */

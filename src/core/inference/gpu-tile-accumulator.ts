@@ -1,3 +1,4 @@
+import { Runner } from '../gpu/runner';
 import {
   CpuTileAccumulator,
   type SliceSums,
@@ -139,7 +140,6 @@ export function gpuAccumulatorFits(
 }
 
 export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
-  private readonly pipelines: Record<'tta_add' | 'accumulate' | 'weights', GPUComputePipeline>;
   private readonly sum: GPUBuffer;
   private readonly acc: GPUBuffer[];
   private readonly weight: GPUBuffer;
@@ -149,19 +149,20 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
   private readonly tileVox: number;
   private readonly D: number;
 
+  private readonly device: GPUDevice;
+
+  /** `runner` is the project's one WebGPU runtime (gpu/runner.ts) on the device onnxruntime computes on. */
   constructor(
-    private readonly device: GPUDevice,
+    private readonly runner: Runner,
     private readonly g: TileGeometry,
   ) {
+    const device = runner.device;
+    this.device = device;
     const [Pz, Py, Px] = g.patch;
     this.tileVox = Pz * Py * Px;
     this.plane = g.padded[1] * g.padded[2];
     // Before a tile row at z0 runs, every slice below z0 has been taken: the live slices are [z0, z0 + Pz).
     this.D = Pz;
-    const module = device.createShaderModule({ code: SHADER });
-    const make = (entryPoint: 'tta_add' | 'accumulate' | 'weights') =>
-      device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint } });
-    this.pipelines = { tta_add: make('tta_add'), accumulate: make('accumulate'), weights: make('weights') };
     const storage = (size: number) =>
       device.createBuffer({
         size: Math.max(4, size),
@@ -171,7 +172,7 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
     this.acc = Array.from({ length: g.folds }, () => storage(this.D * g.K * this.plane * 4));
     this.weight = storage(this.D * this.plane * 4);
     this.gauss = storage(this.tileVox * 4);
-    if (g.gaussian) device.queue.writeBuffer(this.gauss, 0, g.gaussian as Float32Array<ArrayBuffer>);
+    if (g.gaussian) runner.write(this.gauss, 0, g.gaussian);
   }
 
   outputLength(out: GpuOutput): number {
@@ -215,7 +216,7 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
       size: 64,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    this.device.queue.writeBuffer(buffer, 0, u);
+    this.runner.write(buffer, 0, u);
     return { buffer, groups: [gx, gy] };
   }
 
@@ -225,23 +226,14 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
     src: GPUBuffer | null,
     dst: GPUBuffer,
   ): void {
-    const pipeline = this.pipelines[name];
-    const bind = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params.buffer } },
-        ...(src ? [{ binding: 1, resource: { buffer: src } }] : []),
-        { binding: 2, resource: { buffer: dst } },
-        ...(name === 'tta_add' ? [] : [{ binding: 3, resource: { buffer: this.gauss } }]),
-      ],
-    });
-    const enc = this.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bind);
-    pass.dispatchWorkgroups(params.groups[0], params.groups[1]);
-    pass.end();
-    this.device.queue.submit([enc.finish()]);
+    this.runner.run({ code: SHADER, entryPoint: name, groups: [params.groups[0], params.groups[1], 1] }, [
+      params.buffer,
+      src,
+      dst,
+      name === 'tta_add' ? null : this.gauss,
+    ]);
+    // submitted before its uniforms go (one dispatch in flight per submit, as the tile loop awaits nothing)
+    this.runner.flush();
     params.buffer.destroy();
   }
 
@@ -290,28 +282,21 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
     const slot = z % this.D;
     const block = this.g.K * this.plane * 4;
     const wBlock = this.plane * 4;
-    const staging = this.device.createBuffer({
-      size: block * this.acc.length + wBlock,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    // the slot's sums of every fold and its weights, gathered into one buffer, read once, then cleared
+    const bytes = block * this.acc.length + wBlock;
+    const gather = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    const enc = this.device.createCommandEncoder();
     this.acc.forEach((buf, f) => {
-      enc.copyBufferToBuffer(buf, slot * block, staging, f * block, block);
-      enc.clearBuffer(buf, slot * block, block);
+      this.runner.copy(buf, slot * block, gather, f * block, block);
     });
-    enc.copyBufferToBuffer(this.weight, slot * wBlock, staging, this.acc.length * block, wBlock);
-    enc.clearBuffer(this.weight, slot * wBlock, wBlock);
-    this.device.queue.submit([enc.finish()]);
-    // a pending timer keeps Node's event loop turning while Dawn's binding resolves the map (no-op in browsers)
-    const keepAlive = setInterval(() => {}, 5);
-    try {
-      await staging.mapAsync(GPUMapMode.READ);
-    } finally {
-      clearInterval(keepAlive);
-    }
-    const all = new Float32Array(staging.getMappedRange().slice(0));
-    staging.unmap();
-    staging.destroy();
+    this.runner.copy(this.weight, slot * wBlock, gather, this.acc.length * block, wBlock);
+    const all = new Float32Array(await this.runner.read(gather, bytes));
+    gather.destroy();
+    for (const buf of this.acc) this.runner.clearRange(buf, slot * block, block);
+    this.runner.clearRange(this.weight, slot * wBlock, wBlock);
+    this.runner.flush();
     const n = this.g.K * this.plane;
     return {
       logits: this.acc.map((_, f) => all.slice(f * n, (f + 1) * n)),
@@ -357,6 +342,10 @@ export function gpuAccumulatorFactory(
   device: GPUDevice,
   budget = 2 ** 30,
 ): (g: TileGeometry) => TileAccumulator<GpuOutput> {
-  return (g) =>
-    gpuAccumulatorFits(device, g, budget) ? new GpuTileAccumulator(device, g) : new ReadbackAccumulator(g);
+  let runner: Runner | null = null;
+  return (g) => {
+    if (!gpuAccumulatorFits(device, g, budget)) return new ReadbackAccumulator(g);
+    runner ??= new Runner(device);
+    return new GpuTileAccumulator(runner, g);
+  };
 }

@@ -3,10 +3,9 @@
 export const WG = 64;
 
 /** A kernel's WGSL and its workgroup count (a number is spread over an x/y grid by the runner). */
-export interface Kernel {
-  code: string;
-  groups: number | [number, number, number];
-}
+import type { Kernel } from '../../../gpu/runner';
+
+export type { Kernel };
 
 /** A 1-D kernel over `total` items (see linearMain). */
 export function linear(total: number, code: string): Kernel {
