@@ -15,9 +15,11 @@ import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
+import { nnunetPredictArgv } from '../nnunet-flags';
 import { openFileSet } from '../node-file-set';
 import { readVolumeFile, writeFileBytes } from '../node-files';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
+import { selectCases } from '../predict-case-selection';
 import { checkpointChoice } from './model-info';
 
 interface Case {
@@ -158,8 +160,12 @@ export const predictCommand: Command = {
     '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
+    "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
+    '  [-tr TRAINER] [-p PLANS] (under $nnUNet_results), -f 0 1 2 3 4, -step_size, --disable_tta,',
+    '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted)',
   ].join('\n'),
   async run(argv, out) {
+    argv = nnunetPredictArgv(argv, out);
     const { values } = parseCommandArgs(
       'predict',
       argv,
@@ -178,6 +184,9 @@ export const predictCommand: Command = {
         postprocessing: { type: 'boolean' },
         'no-postprocessing': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        'continue-prediction': { type: 'boolean' },
+        'num-parts': { type: 'string' },
+        'part-id': { type: 'string' },
       },
       false,
     );
@@ -228,9 +237,18 @@ export const predictCommand: Command = {
         : '.nii.gz';
     const channels =
       bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
-    const cases = groupCases(await listInputs(input, ending), ending, channels);
-    if (cases.length === 0)
+    const allCases = groupCases(await listInputs(input, ending), ending, channels);
+    if (allCases.length === 0)
       throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
+    const { cases, skipped } = selectCases(allCases, {
+      numParts: values['num-parts'],
+      partId: values['part-id'],
+      skipExisting: values['continue-prediction'],
+      output,
+      ending: ending.endsWith('.nrrd') ? '.nii.gz' : ending,
+      saveProbabilities: values['save-probabilities'],
+    });
+    if (skipped.length) log(`  --continue-prediction: ${skipped.length} case(s) already predicted, skipped`);
 
     const ort = await loadRuntime(backend, threads);
     let nets: ModelNetworks;
