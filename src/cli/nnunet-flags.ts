@@ -32,6 +32,21 @@ function expectInt(flag: string, v: string): string {
   return v;
 }
 
+/** argparse's nargs='+' options (`-i a b c`) as node's parseArgs takes them (`-i a -i b -i c`). */
+export function expandNargs(argv: string[], flags: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (!flags.includes(argv[i])) {
+      out.push(argv[i]);
+      continue;
+    }
+    const values = takeValues(argv, i, argv[i]);
+    for (const v of values) out.push(argv[i], v);
+    i += values.length;
+  }
+  return out;
+}
+
 /** `tessera predict` with nnUNetv2_predict's and nnUNetv2_predict_from_modelfolder's flags. */
 export function nnunetPredictArgv(argv: string[], out?: CommandOutput, env: Env = process.env): string[] {
   const result: string[] = [];

@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { applyPostprocessingCommand } from './apply-postprocessing';
 import { engineCheckCommand } from './engine-check';
+import { ensembleCommand } from './ensemble';
 import { exportOnnxCommand } from './export-onnx';
 import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
@@ -18,6 +20,8 @@ export const commands: Command[] = [
   modelInfoCommand,
   exportOnnxCommand,
   predictCommand,
+  ensembleCommand,
+  applyPostprocessingCommand,
   finetuneCommand,
   engineCheckCommand,
 ];

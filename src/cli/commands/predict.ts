@@ -6,6 +6,7 @@ import type { Backend } from '../../core/inference/onnx-network';
 import { type PostprocessingStep, parsePostprocessing } from '../../core/inference/postprocessing';
 import { predictWithCard } from '../../core/inference/predict-card';
 import { predictCase } from '../../core/inference/predict-case';
+import { predictionPropertiesPickle } from '../../core/inference/prediction-properties';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { writeNpz } from '../../core/io/volume/npz';
 import type { Volume } from '../../core/io/volume/volume';
@@ -13,6 +14,7 @@ import { assertLabelGrid, zyxShape, zyxSpacing } from '../../core/io/volume/volu
 import { readJsonFile } from '../../core/model/bundle/file-set';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
+import type { CaseProperties } from '../../core/preprocessing/preprocess-case';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { nnunetPredictArgv } from '../nnunet-flags';
@@ -290,6 +292,7 @@ export const predictCommand: Command = {
         let probabilities: Float32Array | undefined;
         let timings: { preprocessMs: number; networkMs: number; exportMs: number };
         let tiles: number;
+        let properties: CaseProperties | undefined;
         if (bundle.kind === 'nnunet') {
           const r = await predictCase(
             {
@@ -310,7 +313,7 @@ export const predictCommand: Command = {
               postprocessing,
             },
           );
-          ({ labels, probabilities, timings, tiles } = r);
+          ({ labels, probabilities, timings, tiles, properties } = r);
         } else {
           const r = await predictWithCard(ref, bundle.bundle.card, nets.networks[0].run);
           ({ labels, timings, tiles } = r);
@@ -333,6 +336,18 @@ export const predictCommand: Command = {
               probabilities: { data: probabilities, shape: [probabilities.length / (z * y * x), z, y, x] },
             }),
           );
+          if (properties && bundle.kind === 'nnunet')
+            await writeFileBytes(
+              path.join(output, `${c.id}.pkl`),
+              predictionPropertiesPickle(
+                properties,
+                String(
+                  (bundle.model.folder.plans as { image_reader_writer?: string }).image_reader_writer ??
+                    'SimpleITKIO',
+                ),
+                ref.affine,
+              ),
+            );
         }
         const total = performance.now() - t0;
         summary.push({
