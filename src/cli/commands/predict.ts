@@ -14,7 +14,14 @@ import { assertLabelGrid, zyxShape, zyxSpacing } from '../../core/io/volume/volu
 import { readJsonFile } from '../../core/model/bundle/file-set';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
+import { imageChannelCount } from '../../core/nnunet/labels';
 import type { CaseProperties } from '../../core/preprocessing/preprocess-case';
+import {
+  type PreviousStage,
+  previousStageFromFolder,
+  previousStageFromModel,
+  previousStageOf,
+} from '../cascade';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { nnunetPredictArgv } from '../nnunet-flags';
@@ -164,7 +171,9 @@ export const predictCommand: Command = {
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
     "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
     '  [-tr TRAINER] [-p PLANS] (under $nnUNet_results), -f 0 1 2 3 4, -step_size, --disable_tta,',
-    '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted)',
+    '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted).',
+    '  3d_cascade_fullres: -prev_stage_predictions <folder> (--prev-stage-predictions), else the 3d_lowres',
+    '  results folder beside it runs first',
   ].join('\n'),
   async run(argv, out) {
     argv = nnunetPredictArgv(argv, out);
@@ -189,6 +198,7 @@ export const predictCommand: Command = {
         'continue-prediction': { type: 'boolean' },
         'num-parts': { type: 'string' },
         'part-id': { type: 'string' },
+        'prev-stage-predictions': { type: 'string' },
       },
       false,
     );
@@ -237,8 +247,14 @@ export const predictCommand: Command = {
       bundle.kind === 'nnunet'
         ? ((bundle.model.folder.datasetJson as { file_ending?: string }).file_ending ?? '.nii.gz')
         : '.nii.gz';
+    const prevStageName = previousStageOf(bundle);
+    // a cascade stage's network also takes the previous stage's one-hot labels: the files are the image's
     const channels =
-      bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
+      bundle.kind === 'nnunet'
+        ? prevStageName
+          ? imageChannelCount(bundle.model.folder.datasetJson)
+          : bundle.model.spec.inputChannels
+        : bundle.bundle.card.input.channels;
     const allCases = groupCases(await listInputs(input, ending), ending, channels);
     if (allCases.length === 0)
       throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
@@ -259,6 +275,23 @@ export const predictCommand: Command = {
     } catch (e) {
       throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
     }
+    let previousStage: PreviousStage | undefined;
+    if (prevStageName) {
+      const prevDir = values['prev-stage-predictions'];
+      previousStage = prevDir
+        ? previousStageFromFolder(prevDir, ending)
+        : await previousStageFromModel(
+            bundle,
+            modelPath,
+            (target, config) => openModel(target, config, values.checkpoint),
+            ort,
+            { backend, folds, threads, step, tta: !values['disable-tta'] },
+          ).catch(async (e) => {
+            await nets.release();
+            throw e;
+          });
+    } else if (values['prev-stage-predictions'])
+      log('  -prev_stage_predictions: ignored (this configuration is not a cascade stage)');
     const pp = values['no-postprocessing']
       ? {}
       : await findPostprocessing(bundle, nets.folds, values.postprocessing === true);
@@ -266,6 +299,7 @@ export const predictCommand: Command = {
     log(
       `tessera predict: ${cases.length} case(s), ${bundle.kind === 'nnunet' ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}` : bundle.bundle.card.name}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
+    if (previousStage) log(`  cascade: ${previousStage.describe}`);
     if (pp.file) log(`  postprocessing: ${pp.file}`);
     else if (pp.skipped)
       log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
@@ -311,6 +345,7 @@ export const predictCommand: Command = {
               mirrorAxes: values['disable-tta'] ? [] : nets.mirrorAxes,
               saveProbabilities: values['save-probabilities'],
               postprocessing,
+              previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
             },
           );
           ({ labels, probabilities, timings, tiles, properties } = r);
@@ -365,6 +400,7 @@ export const predictCommand: Command = {
       }
     } finally {
       await nets.release();
+      await previousStage?.release();
     }
     out.stdout(`${JSON.stringify({ backend, folds: nets.folds, cases: summary }, null, 2)}\n`);
     return 0;

@@ -24,7 +24,7 @@ function ndarrayFloat64(rows: number[][]): PickleWritable {
   const flat = rows.flat();
   const bytes = new Uint8Array(flat.length * 8);
   const dv = new DataView(bytes.buffer);
-  flat.forEach((v, i) => dv.setFloat64(i * 8, v, true));
+  for (let i = 0; i < flat.length; i++) dv.setFloat64(i * 8, flat[i], true);
   const dtype = new PickleBuild(
     new PickleCall('numpy', 'dtype', ['f8', false, true]),
     new PickleTuple([3, '<', null, null, null, -1, -1, 0]),
