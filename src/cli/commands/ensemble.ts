@@ -39,7 +39,7 @@ export const ensembleCommand: Command = {
   async run(argv, out) {
     const { values } = parseCommandArgs(
       'ensemble',
-      expandNargs(argv, ['-i']),
+      expandNargs(argv, ['-i']).map((a) => (a === '-np' ? '--np' : a)),
       {
         input: { type: 'string', short: 'i', multiple: true },
         output: { type: 'string', short: 'o' },

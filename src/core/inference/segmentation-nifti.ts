@@ -18,6 +18,7 @@ export function segmentationNifti(
   if (!readerWriter.startsWith('SimpleITKIO')) {
     nifti.sformCode = 2;
     nifti.qformCode = 0;
+    nifti.xyztUnits = 0;
   }
   return writeNifti({
     data: labels,
