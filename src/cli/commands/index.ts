@@ -3,6 +3,7 @@ import { applyPostprocessingCommand } from './apply-postprocessing';
 import { engineCheckCommand } from './engine-check';
 import { ensembleCommand } from './ensemble';
 import { exportOnnxCommand } from './export-onnx';
+import { findBestConfigurationCommand } from './find-best-configuration';
 import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
 import { modelInfoCommand } from './model-info';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   predictCommand,
   ensembleCommand,
   applyPostprocessingCommand,
+  findBestConfigurationCommand,
   finetuneCommand,
   engineCheckCommand,
 ];
