@@ -7,8 +7,12 @@ import {
   caseMetrics,
   type Metrics,
 } from '../../core/inference/crossval-metrics';
+import { determinePostprocessing, type EvaluatedCase } from '../../core/inference/determine-postprocessing';
 import { averageProbabilities, probabilitiesToSegmentation } from '../../core/inference/ensemble';
+import type { PostprocessingStep } from '../../core/inference/postprocessing';
+import { PickleGlobal, PickleTuple, type PickleWritable, pickle } from '../../core/io/torch/pickle-writer';
 import { readNpzArray } from '../../core/io/volume/npz';
+import { zyxShape } from '../../core/io/volume/volume';
 import { labelScheme } from '../../core/nnunet/labels';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
@@ -23,8 +27,7 @@ import { readFileBytes, readVolumeFile } from '../node-files';
  * probabilities (fold_X/validation/<case>.npz, trained with --npz) against nnUNet_preprocessed's
  * gt_segmentations, as ensemble_crossvalidations + compute_metrics_on_folder do. The best is written to
  * inference_information.json and inference_instructions.txt as nnU-Net writes them.
- * Not done here: determine_postprocessing (nnU-Net's postprocessing search); a postprocessing.pkl already in
- * the winner's folder is referenced, else none is.
+ * The winner's postprocessing is then searched as determine_postprocessing does (against gt_segmentations).
  */
 
 interface Model {
@@ -89,7 +92,7 @@ export const findBestConfigurationCommand: Command = {
     '                                [-f 0 1 2 3 4] [--disable_ensembling] [-np N]',
     '  reads $nnUNet_results/<dataset>/<trainer>__<plans>__<config>/fold_X/validation/ (summary.json; <case>.npz',
     '  for ensembles) and $nnUNet_preprocessed/<dataset>/ (plans, gt_segmentations); writes nnU-Net’s',
-    '  inference_information.json and inference_instructions.txt; postprocessing is not searched',
+    '  inference_information.json, inference_instructions.txt, the winner’s postprocessing.pkl/.json',
   ].join('\n'),
   async run(argv, out) {
     const args = expandNargs(argv, ['-p', '-c', '-tr', '-f']).map((a) =>
@@ -204,9 +207,43 @@ export const findBestConfigurationCommand: Command = {
     for (const [k, v] of Object.entries(all)) out.stdout(`${k}: ${v.result}\n`);
     out.stdout(`\n*Best*: ${best[0]}: ${best[1].result}\n`);
     const ppFile = path.join(best[1].source, 'postprocessing.pkl');
-    const ppSummary = path.join(best[1].source, 'postprocessed', 'summary.json');
-    if (!fs.existsSync(ppFile))
-      note('postprocessing: not determined by Tessera (nnU-Net’s determine_postprocessing); none is applied');
+    const gtFolder = path.join(
+      nnunetFolder('nnUNet_preprocessed', env, 'postprocessing'),
+      dataset,
+      'gt_segmentations',
+    );
+    const evaluated: EvaluatedCase[] = [];
+    if (best[0].startsWith('ensemble___')) {
+      const [, m1, m2] = best[0].split('___');
+      await scoreEnsemble(
+        path.join(results, dataset, m1),
+        path.join(results, dataset, m2),
+        folds,
+        gtFolder,
+        best[1].source,
+        evaluated,
+      );
+    } else {
+      const folder = path.join(results, dataset, best[0]);
+      const ending = String(readJson(path.join(folder, 'dataset.json')).file_ending ?? '.nii.gz');
+      for (const f of folds) {
+        const dir = path.join(folder, `fold_${f}`, 'validation');
+        for (const n of fs
+          .readdirSync(dir)
+          .filter((x) => x.endsWith(ending))
+          .sort()) {
+          const pred = await readVolumeFile(path.join(dir, n));
+          const ref = await readVolumeFile(path.join(gtFolder, n));
+          evaluated.push({
+            reference: ref.data,
+            prediction: asLabels(pred.data, path.join(dir, n)),
+            shape: zyxShape(pred),
+          });
+        }
+      }
+    }
+    const pp = await writePostprocessing(best[1].source, evaluated);
+    out.stdout(`postprocessing: ${pp.description} (${best[1].result} → ${pp.post})\n`);
     const selected = best[0].startsWith('ensemble___') ? best[0].split('___').slice(1, 3) : [best[0]];
     const info = {
       folds,
@@ -216,10 +253,8 @@ export const findBestConfigurationCommand: Command = {
       all_results: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.result])),
       best_model_or_ensemble: {
         result_on_crossval_pre_pp: best[1].result,
-        result_on_crossval_post_pp: fs.existsSync(ppSummary)
-          ? readJson(ppSummary).foreground_mean.Dice
-          : best[1].result,
-        postprocessing_file: fs.existsSync(ppFile) ? ppFile : null,
+        result_on_crossval_post_pp: pp.post,
+        postprocessing_file: ppFile,
         some_plans_file: path.join(best[1].source, 'plans.json'),
         selected_model_or_models: selected.map((s) => {
           const [trainer, plans_identifier, configuration] = s.split('__');
@@ -250,6 +285,7 @@ async function scoreEnsemble(
   folds: (number | string)[],
   gtFolder: string,
   outFolder: string,
+  keep?: EvaluatedCase[],
 ) {
   const datasetJson = readJson(path.join(a, 'dataset.json'));
   const ending = String(datasetJson.file_ending ?? '.nii.gz');
@@ -296,11 +332,68 @@ async function scoreEnsemble(
       reference,
       prediction: path.join(outFolder, `${id}${ending}`),
     });
+    keep?.push({ reference: ref.data, prediction: seg, shape: zyxShape(ref) });
   }
   for (const f of ['plans.json', 'dataset.json']) fs.copyFileSync(path.join(a, f), path.join(outFolder, f));
   const summary = summaryOf(cases);
   fs.writeFileSync(path.join(outFolder, 'summary.json'), pyJson(summary));
   return summary.foreground_mean.Dice;
+}
+
+function asLabels(data: ArrayLike<number>, file: string): Uint8Array | Uint16Array {
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = Math.round(data[i]);
+    if (!(v >= 0 && v <= 65535))
+      throw new TesseraError('bad-argument', file, `holds ${data[i]}, not a label`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * determine_postprocessing on the winner's cross-validation predictions: postprocessing.pkl (functions,
+ * kwargs), postprocessing.json and postprocessed/summary.json in its folder, as nnU-Net writes them.
+ */
+async function writePostprocessing(source: string, cases: EvaluatedCase[]) {
+  const datasetJson = readJson(path.join(source, 'dataset.json'));
+  const scheme = labelScheme(datasetJson, path.join(source, 'dataset.json'));
+  const labels = scheme.hasRegions ? (scheme.regions ?? []) : scheme.foregroundLabels;
+  const r = determinePostprocessing(cases, labels, scheme.foregroundLabels, scheme.ignoreLabel);
+  // a region is a tuple in nnU-Net's kwargs; the all-foreground step a list of labels
+  const kw = (s: PostprocessingStep): PickleWritable =>
+    Array.isArray(s.labelsOrRegions)
+      ? s.labelsOrRegions === scheme.foregroundLabels
+        ? (s.labelsOrRegions as number[])
+        : new PickleTuple(s.labelsOrRegions as number[])
+      : s.labelsOrRegions;
+  const fn = new PickleGlobal(
+    'nnunetv2.postprocessing.remove_connected_components',
+    'remove_all_but_largest_component_from_segmentation',
+  );
+  fs.writeFileSync(
+    path.join(source, 'postprocessing.pkl'),
+    pickle(new PickleTuple([r.steps.map(() => fn), r.steps.map((s) => ({ labels_or_regions: kw(s) }))]), 3),
+  );
+  const part = (x: { mean: Map<string, Metrics>; foregroundMean: Metrics }) => ({
+    foreground_mean: x.foregroundMean,
+    mean: Object.fromEntries(x.mean),
+  });
+  fs.writeFileSync(
+    path.join(source, 'postprocessing.json'),
+    pyJson({
+      input_folder: part(r.baseline),
+      postprocessed: part(r.final),
+      postprocessing_fns: r.steps.map((s) => s.fn),
+      postprocessing_kwargs: r.steps.map((s) => ({ labels_or_regions: s.labelsOrRegions })),
+    }),
+  );
+  fs.mkdirSync(path.join(source, 'postprocessed'), { recursive: true });
+  fs.writeFileSync(path.join(source, 'postprocessed', 'summary.json'), pyJson(part(r.final)));
+  const description = r.steps.length
+    ? r.steps.map((s) => `keep the largest component of ${JSON.stringify(s.labelsOrRegions)}`).join(', then ')
+    : 'none improves the cross-validation Dice';
+  return { post: r.final.foregroundMean.Dice, description };
 }
 
 /** print_inference_instructions + generate_inference_command, character for character. */

@@ -8,7 +8,8 @@ import { type PostprocessingStep, parsePostprocessing } from './postprocessing';
  * its dotted name) — or `postprocessing.json` ({postprocessing_fns, postprocessing_kwargs}).
  */
 export function readPostprocessingFile(bytes: Uint8Array, file: string): PostprocessingStep[] {
-  if (!file.endsWith('.pkl')) {
+  if (bytes[0] !== 0x80) {
+    // not a pickle (protocol ≥ 2 starts with PROTO): the JSON form
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));
