@@ -1,8 +1,11 @@
 import type { Command } from '../command';
+import { applyPostprocessingCommand } from './apply-postprocessing';
 import { datasetCommand } from './dataset';
 import { engineCheckCommand } from './engine-check';
+import { ensembleCommand } from './ensemble';
 import { evaluateCommand } from './evaluate';
 import { exportOnnxCommand } from './export-onnx';
+import { findBestConfigurationCommand } from './find-best-configuration';
 import { finetuneCommand } from './finetune';
 import { infoCommand } from './info';
 import { modelInfoCommand } from './model-info';
@@ -22,6 +25,9 @@ export const commands: Command[] = [
   exportOnnxCommand,
   predictCommand,
   evaluateCommand,
+  ensembleCommand,
+  applyPostprocessingCommand,
+  findBestConfigurationCommand,
   finetuneCommand,
   engineCheckCommand,
 ];

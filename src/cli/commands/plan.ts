@@ -16,6 +16,7 @@ import { PyDict, type PyJson, parsePythonJson, toPythonJson } from '../../core/p
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { directorySource } from '../dataset-dir-source';
+import { nnunetPlanArgv } from '../nnunet-flags';
 import { readFileBytes, writeFileBytes } from '../node-files';
 
 const USAGE = `tessera plan <raw_dataset_dir|dataset.zip> -o <outdir> [options]
@@ -29,7 +30,11 @@ const USAGE = `tessera plan <raw_dataset_dir|dataset.zip> -o <outdir> [options]
   --dataset-name NAME      default: the dataset folder's name (DatasetXXX_Name)
   --target-spacing Z,Y,X   nnU-Net's -overwrite_target_spacing (3d_fullres and 3d_lowres)
   --no-verify              skip nnU-Net's integrity checks (verify_dataset_integrity)
-  --verbose                progress and warnings on stderr`;
+  --verbose                progress and warnings on stderr
+
+  nnUNetv2_plan_and_preprocess / nnUNetv2_plan_experiment flags work too: -d ID [ID …] (read from
+  $nnUNet_raw, written to $nnUNet_preprocessed/<name>), -pl, -gpu_memory_target, -overwrite_plans_name,
+  -overwrite_target_spacing Z Y X, --verify_dataset_integrity; -np/-npfp/-c are noted and ignored`;
 
 const encoder = new TextEncoder();
 const decode = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
@@ -115,6 +120,12 @@ export const planCommand: Command = {
     "nnU-Net's fingerprint + experiment planning: writes dataset_fingerprint.json, the plans file and dataset.json",
   usage: USAGE,
   async run(argv, out) {
+    const perDataset = nnunetPlanArgv(argv, out);
+    if (perDataset.length > 1) {
+      for (const one of perDataset) if ((await planCommand.run(one, out)) !== 0) return 2;
+      return 0;
+    }
+    argv = perDataset[0];
     const { values, positionals } = parseCommandArgs('plan', argv, {
       output: { type: 'string', short: 'o' },
       planner: { type: 'string' },

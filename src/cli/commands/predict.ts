@@ -3,6 +3,7 @@ import path from 'node:path';
 import { groupPredictionInputs } from '../../core/dataset/discover';
 import { TesseraError } from '../../core/errors';
 import type { Backend } from '../../core/inference/onnx-network';
+import { predictionPropertiesPickle } from '../../core/inference/prediction-properties';
 import { openPredictor, type Predictor } from '../../core/inference/predictor';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { writeNpz } from '../../core/io/volume/npz';
@@ -10,11 +11,14 @@ import type { Volume } from '../../core/io/volume/volume';
 import { zyxShape } from '../../core/io/volume/volume';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
+import { type PreviousStage, previousStageFromFolder, previousStageFromModel } from '../cascade';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
+import { nnunetPredictArgv } from '../nnunet-flags';
 import { openFileSet } from '../node-file-set';
 import { readVolumeFile, writeFileBytes } from '../node-files';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
+import { selectCases } from '../predict-case-selection';
 import { checkpointChoice } from './model-info';
 
 /** nnUNetv2_predict's grouping of input files into cases (core/dataset/discover.ts), on paths. */
@@ -91,8 +95,14 @@ export const predictCommand: Command = {
     '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
+    "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
+    '  [-tr TRAINER] [-p PLANS] (under $nnUNet_results), -f 0 1 2 3 4, -step_size, --disable_tta,',
+    '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted).',
+    '  3d_cascade_fullres: -prev_stage_predictions <folder> (--prev-stage-predictions), else the 3d_lowres',
+    '  results folder beside it runs first',
   ].join('\n'),
   async run(argv, out) {
+    argv = nnunetPredictArgv(argv, out);
     const { values } = parseCommandArgs(
       'predict',
       argv,
@@ -111,6 +121,10 @@ export const predictCommand: Command = {
         postprocessing: { type: 'boolean' },
         'no-postprocessing': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        'continue-prediction': { type: 'boolean' },
+        'num-parts': { type: 'string' },
+        'part-id': { type: 'string' },
+        'prev-stage-predictions': { type: 'string' },
       },
       false,
     );
@@ -171,18 +185,42 @@ export const predictCommand: Command = {
     }
     const ending = predictor.fileEnding;
     let cases: { id: string; files: string[] }[];
+    let skipped: string[] = [];
+    let previousStage: PreviousStage | undefined;
     try {
-      cases = groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
-      if (cases.length === 0)
+      const allCases = groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
+      if (allCases.length === 0)
         throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
+      ({ cases, skipped } = selectCases(allCases, {
+        numParts: values['num-parts'],
+        partId: values['part-id'],
+        skipExisting: values['continue-prediction'],
+        output,
+        ending: ending.endsWith('.nrrd') ? '.nii.gz' : ending,
+        saveProbabilities: values['save-probabilities'],
+      }));
+      const prevDir = values['prev-stage-predictions'];
+      if (predictor.previousStage)
+        previousStage = prevDir
+          ? previousStageFromFolder(prevDir, ending)
+          : await previousStageFromModel(
+              bundle,
+              modelPath,
+              (target, config) => openModel(target, config, values.checkpoint),
+              { ort, backend, threads },
+              { folds, step, tta: !values['disable-tta'] },
+            );
+      else if (prevDir) log('  -prev_stage_predictions: ignored (this configuration is not a cascade stage)');
     } catch (e) {
       await predictor.release();
       throw e;
     }
+    if (skipped.length) log(`  --continue-prediction: ${skipped.length} case(s) already predicted, skipped`);
     const pp = predictor.postprocessing;
     log(
       `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
+    if (previousStage) log(`  cascade: ${previousStage.describe}`);
     if (pp.file) log(`  postprocessing: ${pp.file}`);
     else if (pp.skipped)
       log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
@@ -204,9 +242,14 @@ export const predictCommand: Command = {
         const volumes: Volume[] = [];
         for (const f of c.files) volumes.push(await readVolumeFile(f));
         const ref = volumes[0];
-        const { labels, probabilities, timings, tiles } = await predictor.predict(
+        const { labels, probabilities, timings, tiles, properties } = await predictor.predict(
           { name: c.id, volumes },
-          { tta: !values['disable-tta'], step, saveProbabilities: values['save-probabilities'] },
+          {
+            tta: !values['disable-tta'],
+            step,
+            saveProbabilities: values['save-probabilities'],
+            previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
+          },
         );
         const file = path.join(output, `${c.id}${ending.endsWith('.nrrd') ? '.nii.gz' : ending}`);
         await writeFileBytes(
@@ -226,6 +269,18 @@ export const predictCommand: Command = {
               probabilities: { data: probabilities, shape: [probabilities.length / (z * y * x), z, y, x] },
             }),
           );
+          if (properties && bundle.kind === 'nnunet')
+            await writeFileBytes(
+              path.join(output, `${c.id}.pkl`),
+              predictionPropertiesPickle(
+                properties,
+                String(
+                  (bundle.model.folder.plans as { image_reader_writer?: string }).image_reader_writer ??
+                    'SimpleITKIO',
+                ),
+                ref.affine,
+              ),
+            );
         }
         const total = performance.now() - t0;
         summary.push({
@@ -243,6 +298,7 @@ export const predictCommand: Command = {
       }
     } finally {
       await predictor.release();
+      await previousStage?.release();
     }
     out.stdout(`${JSON.stringify({ backend, folds: predictor.folds, cases: summary }, null, 2)}\n`);
     return 0;

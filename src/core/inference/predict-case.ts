@@ -1,3 +1,4 @@
+import type { VoxelArray } from '../io/volume/volume';
 import { labelManager } from '../nnunet/labels';
 import type { Progress } from '../parallel/job';
 import { throwIfCancelled } from '../parallel/job';
@@ -16,6 +17,7 @@ import {
   cropAndNormalize,
   preprocessCase,
 } from '../preprocessing/preprocess-case';
+import { preprocessWithPreviousStage } from '../preprocessing/previous-stage';
 import { dataSlab } from '../resampling/resample-data';
 import type { ResampleSpec } from '../resampling/resample-plan';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
@@ -30,6 +32,11 @@ export interface PredictCaseOptions {
   /** also return the softmax/sigmoid probabilities on the source grid (K × source voxels: large) */
   saveProbabilities?: boolean;
   postprocessing?: PostprocessingStep[];
+  /**
+   * 3d_cascade_fullres: the previous stage's segmentation on the case's own grid ((z, y, x), like the
+   * channels); it becomes one-hot input channels after the image's (-prev_stage_predictions).
+   */
+  previousStageSegmentation?: VoxelArray;
   /**
    * Resample one normalised channel to the network grid elsewhere (e.g. split over a worker pool for a
    * large scan); default: on this thread.
@@ -75,7 +82,15 @@ export async function predictCase<T = Float32Array>(
   const plans = readPreprocessingPlans(plansJson, configuration);
   const scheme = labelManager(datasetJson);
   report('preprocessing', 0, 1);
-  const pre = await preprocess(input, plans, options);
+  const pre = options.previousStageSegmentation
+    ? await preprocessWithPreviousStage(
+        input,
+        plans,
+        options.previousStageSegmentation,
+        scheme.foregroundLabels,
+        options,
+      )
+    : await preprocess(input, plans, options);
   const t1 = performance.now();
   throwIfCancelled(options.signal);
 

@@ -1,7 +1,8 @@
 import { TesseraError } from '../errors';
-import type { Volume } from '../io/volume/volume';
+import type { Volume, VoxelArray } from '../io/volume/volume';
 import { assertLabelGrid, zyxShape, zyxSpacing } from '../io/volume/volume';
 import type { ModelBundle } from '../model/bundle/open-bundle';
+import { imageChannelCount } from '../nnunet/labels';
 import type { Progress } from '../parallel/job';
 import type { ResampleSpec } from '../resampling/resample-plan';
 import { type GpuOutput, gpuAccumulatorFactory } from './gpu-tile-accumulator';
@@ -66,6 +67,8 @@ export interface PredictOptions {
   step?: number;
   /** the softmax/sigmoid probabilities on the source grid too (K × voxels: large) */
   saveProbabilities?: boolean;
+  /** a cascade stage: the previous stage's segmentation of this case, on its grid (one-hot extra channels) */
+  previousStageSegmentation?: VoxelArray;
   signal?: AbortSignal;
   progress?: (p: Progress) => void;
 }
@@ -78,7 +81,10 @@ export interface Predictor {
   folds: string[];
   /** TTA axes the checkpoint allows */
   mirrorAxes: number[];
+  /** image channels a case has (a cascade stage's one-hot channels come from `previousStage`, not the files) */
   inputChannels: number;
+  /** a cascade stage: the configuration whose segmentation it takes (plans' `previous_stage`) */
+  previousStage?: string;
   /** dataset.json's file_ending (what the model's cases are named with) */
   fileEnding: string;
   backend: Backend;
@@ -106,7 +112,11 @@ export async function openPredictor(
       ? await resolvePostprocessing(bundle.model.folder, nets.folds, options.postprocessing ?? 'root')
       : { steps: [], file: null, skipped: null };
   const inputChannels =
-    bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
+    bundle.kind === 'nnunet'
+      ? imageChannelCount(bundle.model.folder.datasetJson)
+      : bundle.bundle.card.input.channels;
+  const previousStage =
+    bundle.kind === 'nnunet' ? (bundle.model.plans.previous_stage ?? undefined) : undefined;
 
   const predict = async (c: PredictionCase, o: PredictOptions = {}): Promise<CasePrediction> => {
     const ref = checkCase(c, bundle, inputChannels);
@@ -130,6 +140,7 @@ export async function openPredictor(
       mirrorAxes: o.tta === false ? [] : nets.mirrorAxes,
       saveProbabilities: o.saveProbabilities,
       postprocessing: postprocessing.steps,
+      previousStageSegmentation: o.previousStageSegmentation,
       resampleChannel: resample
         ? (ch: Float32Array, spec: ResampleSpec) => resample(ch, spec, o.signal)
         : undefined,
@@ -168,6 +179,7 @@ export async function openPredictor(
     folds: nets.folds,
     mirrorAxes: nets.mirrorAxes,
     inputChannels,
+    previousStage,
     fileEnding:
       bundle.kind === 'nnunet' ? (bundle.model.folder.datasetJson.file_ending ?? '.nii.gz') : '.nii.gz',
     backend: runtime.backend,

@@ -24,6 +24,8 @@ export type PickleWritable =
   | PickleCall
   | PickleGlobal
   | PicklePersistent
+  | PickleBuild
+  | Uint8Array
   | { [key: string]: PickleWritable };
 
 export class PickleTuple {
@@ -59,6 +61,14 @@ export class PickleGlobal {
 /** BINPERSID: the loader's persistent_load receives `id` (torch: ('storage', Type, key, location, numel)). */
 export class PicklePersistent {
   constructor(readonly id: PickleWritable) {}
+}
+
+/** `obj.__setstate__(state)` (BUILD), as numpy arrays and dtypes are restored. */
+export class PickleBuild {
+  constructor(
+    readonly obj: PickleWritable,
+    readonly state: PickleWritable,
+  ) {}
 }
 
 const enc = new TextEncoder();
@@ -116,11 +126,14 @@ const OP = {
   GLOBAL: 0x63,
   REDUCE: 0x52,
   BINPERSID: 0x51,
+  BUILD: 0x62,
+  BINBYTES: 0x42,
 } as const;
 
-export function pickle(value: PickleWritable): Uint8Array {
+/** Protocol 2 by default (torch checkpoints); bytes values (Uint8Array) need protocol 3. */
+export function pickle(value: PickleWritable, protocol: 2 | 3 = 2): Uint8Array {
   const s = new ByteSink();
-  s.byte(OP.PROTO, 2);
+  s.byte(OP.PROTO, protocol);
   write(s, value);
   s.byte(OP.STOP);
   return s.result();
@@ -238,6 +251,18 @@ function write(s: ByteSink, v: PickleWritable): void {
   if (v instanceof PickleGlobal) {
     s.byte(OP.GLOBAL);
     s.bytes(enc.encode(`${v.module}\n${v.name}\n`));
+    return;
+  }
+  if (v instanceof Uint8Array) {
+    s.byte(OP.BINBYTES);
+    s.u32(v.length);
+    s.bytes(v);
+    return;
+  }
+  if (v instanceof PickleBuild) {
+    write(s, v.obj);
+    write(s, v.state);
+    s.byte(OP.BUILD);
     return;
   }
   if (v instanceof PicklePersistent) {
