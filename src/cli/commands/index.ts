@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { convertCommand } from './convert';
 import { engineCheckCommand } from './engine-check';
 import { exportOnnxCommand } from './export-onnx';
 import { finetuneCommand } from './finetune';
@@ -12,6 +13,7 @@ import { resampleCommand } from './resample';
 /** Every sub-command, in the order `tessera --help` lists them. */
 export const commands: Command[] = [
   infoCommand,
+  convertCommand,
   planCommand,
   preprocessCommand,
   resampleCommand,

@@ -92,7 +92,7 @@ function parserMessage(e: unknown): string {
   const inner =
     typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
   const text = inner instanceof Error ? inner.message : String(inner);
-  return text.replace(/^dicomParser\.\w+: /, '');
+  return text.replace(/^dicomParser[.:]\w+:\s*/, '');
 }
 
 /** Parse one DICOM file's header (and locate its pixel data). Throws a TesseraError naming the file. */

@@ -82,7 +82,7 @@ export function pickSeries(scan: DicomScan, what: string, index?: number): Dicom
       throw new TesseraError(
         'bad-argument',
         what,
-        `there is no series ${index}; the series are:\n${images.map((x) => describeSeries(summarizeSeries(x))).join('\n')}`,
+        `there is no series ${index}; the series are: ${images.map((x) => describeSeries(summarizeSeries(x))).join('; ')}`,
       );
     return s;
   }
