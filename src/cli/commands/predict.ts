@@ -6,9 +6,7 @@ import type { Backend } from '../../core/inference/onnx-network';
 import { type PostprocessingStep, parsePostprocessing } from '../../core/inference/postprocessing';
 import { predictWithCard } from '../../core/inference/predict-card';
 import { predictCase } from '../../core/inference/predict-case';
-import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { writeNpz } from '../../core/io/volume/npz';
-import type { Volume } from '../../core/io/volume/volume';
 import { assertLabelGrid, zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import { readJsonFile } from '../../core/model/bundle/file-set';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
@@ -16,8 +14,9 @@ import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { openFileSet } from '../node-file-set';
-import { readVolumeFile, writeFileBytes } from '../node-files';
+import { writeFileBytes } from '../node-files';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
+import { listDicomCases, parseOutputType, readCaseVolumes, writeCaseLabels } from '../predict-dicom';
 import { checkpointChoice } from './model-info';
 
 interface Case {
@@ -155,7 +154,9 @@ export const predictCommand: Command = {
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
     '                [--threads N] [--checkpoint final|best|latest] [--postprocessing | --no-postprocessing]',
-    '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
+    '                [--output-type nifti|dicom-seg]',
+    '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
+    '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
   ].join('\n'),
@@ -178,6 +179,7 @@ export const predictCommand: Command = {
         postprocessing: { type: 'boolean' },
         'no-postprocessing': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        'output-type': { type: 'string' },
       },
       false,
     );
@@ -193,6 +195,7 @@ export const predictCommand: Command = {
     const input = need(values.input, '-i');
     const output = need(values.output, '-o');
     const modelPath = need(values.model, '-m');
+    const outputType = parseOutputType(values['output-type']);
     const step = Number(values['step-size'] ?? 0.5);
     if (!(step > 0 && step <= 1))
       throw new TesseraError(
@@ -228,7 +231,8 @@ export const predictCommand: Command = {
         : '.nii.gz';
     const channels =
       bundle.kind === 'nnunet' ? bundle.model.spec.inputChannels : bundle.bundle.card.input.channels;
-    const cases = groupCases(await listInputs(input, ending), ending, channels);
+    const cases =
+      (await listDicomCases(input)) ?? groupCases(await listInputs(input, ending), ending, channels);
     if (cases.length === 0)
       throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
 
@@ -264,8 +268,7 @@ export const predictCommand: Command = {
     try {
       for (const c of cases) {
         const t0 = performance.now();
-        const volumes: Volume[] = [];
-        for (const f of c.files) volumes.push(await readVolumeFile(f));
+        const volumes = await readCaseVolumes(c, channels);
         for (const v of volumes.slice(1)) assertLabelGrid(volumes[0], v);
         const ref = volumes[0];
         let labels: Uint8Array | Uint16Array;
@@ -297,16 +300,16 @@ export const predictCommand: Command = {
           const r = await predictWithCard(ref, bundle.bundle.card, nets.networks[0].run);
           ({ labels, timings, tiles } = r);
         }
-        const file = path.join(output, `${c.id}${ending.endsWith('.nrrd') ? '.nii.gz' : ending}`);
-        await writeFileBytes(
-          file,
-          await writeNifti({
-            data: labels,
-            shape: ref.shape.slice(0, 3),
-            like: ref,
-            compress: !file.endsWith('.nii'),
-          }),
-        );
+        const file = await writeCaseLabels({
+          outputType,
+          output,
+          id: c.id,
+          ending,
+          labels,
+          ref,
+          bundle,
+          log,
+        });
         if (probabilities) {
           const [z, y, x] = zyxShape(ref);
           await writeFileBytes(

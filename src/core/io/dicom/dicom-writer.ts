@@ -64,7 +64,7 @@ function valueBytes(e: DicomElement): Uint8Array {
   const numeric = (size: number, put: (dv: DataView, at: number, x: number) => void) => {
     const out = new Uint8Array(list.length * size);
     const dv = new DataView(out.buffer);
-    list.forEach((x, i) => put(dv, i * size, Number(x)));
+    for (let i = 0; i < list.length; i++) put(dv, i * size, Number(list[i]));
     return out;
   };
   switch (e.vr) {

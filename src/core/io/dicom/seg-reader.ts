@@ -104,7 +104,8 @@ export function readSegOverImage(seg: DicomInstance, image: Volume): SegOverImag
   for (let f = 0; f < frames; f++) {
     const item = perFrame[f]?.dataSet;
     const ori = numbers(group(item, shared, 'x00209116'), 'x00200037');
-    if (ori && ori.some((x, i) => Math.abs(x - [...g.rowDir, ...g.colDir][i]) > 1e-3))
+    const planeDirs = [...g.rowDir, ...g.colDir];
+    if (ori?.some((x, i) => Math.abs(x - planeDirs[i]) > 1e-3))
       throw new TesseraError(
         'grid-mismatch',
         file,
