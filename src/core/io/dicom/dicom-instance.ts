@@ -2,6 +2,7 @@ import { TesseraError } from '../../errors';
 import { inflateRawUnsized } from '../archive/gzip';
 import type { DataSet } from './dicom-parser-module';
 import { dicomParser } from './dicom-parser-module';
+import { SOP_CLASS } from './sop-classes';
 import { DEFLATED, EXPLICIT_LITTLE, IMPLICIT_LITTLE, TRANSFER_SYNTAXES } from './transfer-syntax';
 
 /** Where one frame (a 2-D image) lies; a classic file has one, an enhanced multi-frame file many. */
@@ -48,11 +49,6 @@ export interface DicomInstance {
   /** The parsed data set (pixel data is read from it on demand); not plain data. */
   dataSet: DataSet;
 }
-
-export const SOP_CLASS = {
-  segmentation: '1.2.840.10008.5.1.4.1.1.66.4',
-  mediaStorageDirectory: '1.2.840.10008.1.3.10',
-};
 
 /** Non-image objects, by SOP class, with the name a person knows them by. */
 const NON_IMAGE: Record<string, string> = {

@@ -1,8 +1,9 @@
 import { TesseraError } from '../../errors';
 import type { Volume } from '../volume/volume';
 import { dicomLabToRgb } from './cielab';
-import { cross, type DicomInstance, SOP_CLASS } from './dicom-instance';
+import { cross, type DicomInstance } from './dicom-instance';
 import type { DataSet } from './dicom-parser-module';
+import { SOP_CLASS } from './sop-classes';
 import { dicomPlanes } from './volume-planes';
 
 export interface SegSegmentInfo {

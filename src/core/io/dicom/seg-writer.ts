@@ -3,11 +3,11 @@ import { labelColor } from '../volume/label-colors';
 import type { Volume, VoxelArray } from '../volume/volume';
 import { sameGrid } from '../volume/volume';
 import { rgbToDicomLab } from './cielab';
-import { SOP_CLASS } from './dicom-instance';
 import type { DicomItem } from './dicom-writer';
 import { el, encodePart10 } from './dicom-writer';
 import type { CodedConcept } from './segment-codes';
 import { segmentCodes } from './segment-codes';
+import { SOP_CLASS } from './sop-classes';
 import { isValidUid, newUid } from './uid';
 import { dicomPlanes } from './volume-planes';
 

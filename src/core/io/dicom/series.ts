@@ -1,5 +1,5 @@
 import type { DicomFrame, DicomInstance } from './dicom-instance';
-import { SOP_CLASS } from './dicom-instance';
+import { SOP_CLASS } from './sop-classes';
 
 /** One series found in a set of files: the instances that form one image volume (or one SEG). */
 export interface DicomSeries {
