@@ -23,6 +23,7 @@ describe('DICOM series read as dcm2niix writes them (world space)', () => {
     'ct_j2k_blank_uids',
     'ct_j2k_lossy',
     'ct_enhanced',
+    'tsct_000',
   ]) {
     it(name, async () => {
       const v = await readDicomVolume(dicomFiles(name), name);
