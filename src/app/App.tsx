@@ -12,6 +12,9 @@ import { TopBar } from './components/TopBar';
 import { initModels } from './models/models-store';
 import './plan/open-dataset';
 import './models/import-dropped-model';
+// After datasets and models: a drop holding neither, with DICOM-named files, is DICOM.
+import './dicom/open-dicom-drop';
+import { DicomSeriesPicker } from './dicom/DicomSeriesPicker';
 import { FineTunePanel } from './finetune/FineTunePanel';
 import { SegmentPanel } from './modes/SegmentPanel';
 import { PlanPanel } from './plan/PlanPanel';
@@ -82,6 +85,7 @@ export function App() {
       <LeftPanel />
       <main className="centre">
         <ErrorBanners />
+        <DicomSeriesPicker />
         <ViewToolbar />
         <Viewer overlay={mode === 'plan' ? (planTiles?.overlay ?? null) : null} />
       </main>

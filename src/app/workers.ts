@@ -1,6 +1,9 @@
 import type { DatasetRequest, FingerprintedDataset } from '../../workers/dataset.worker';
 import type { SegmentRequest, SegmentResult } from '../../workers/inference.worker';
 import type { OpenedVolume } from '../../workers/io.worker';
+import type { DicomListing } from '../core/io/dicom/dicom-drop';
+import type { SegSegmentInfo } from '../core/io/dicom/seg-reader';
+import type { Volume, VoxelArray } from '../core/io/volume/volume';
 import type { InspectedModel } from '../core/model/bundle/model-service';
 import { webEndpoint } from '../core/parallel/endpoints';
 import type { JobEvent, Progress } from '../core/parallel/job';
@@ -101,4 +104,34 @@ export function datasetWorkerCall<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   return datasetWorker().call<T>(method, payload, { onProgress, signal });
+}
+
+/** Parse a DICOM drop (files, folders or a zip) in the I/O worker: its series, listed without patient data. */
+export function scanDicomInWorker(
+  name: string,
+  files: { name: string; file: Blob }[],
+  onProgress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<{ token: number; listing: DicomListing }> {
+  return ioWorker().call('scanDicom', { name, files }, { onProgress, signal });
+}
+
+/** Decode one series of the last DICOM drop into a scan. */
+export function openDicomSeriesInWorker(
+  token: number,
+  index: number,
+  onProgress: (p: Progress) => void,
+  signal: AbortSignal,
+): Promise<OpenedVolume> {
+  return ioWorker().call<OpenedVolume>('openDicomSeries', { token, index }, { onProgress, signal });
+}
+
+/** A DICOM-SEG (a series of the last drop, or a file) as a label map over an open DICOM scan. */
+export function readDicomSegInWorker(req: {
+  token?: number;
+  index?: number;
+  file?: { name: string; file: Blob };
+  image: Pick<Volume, 'name' | 'shape' | 'spacing' | 'affine' | 'source' | 'datatype'>;
+}): Promise<{ data: VoxelArray; segments: SegSegmentInfo[]; overlapVoxels: number; name: string }> {
+  return ioWorker().call('readDicomSeg', req);
 }

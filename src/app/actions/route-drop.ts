@@ -24,7 +24,10 @@ async function routingView(files: DroppedFile[]): Promise<DroppedFile[]> {
 }
 
 export async function routeDrop(files: DroppedFile[]): Promise<void> {
-  if (files.length === 0) return;
+  if (files.length === 0) {
+    useStore.getState().showError('Nothing to open: the dropped folder is empty.');
+    return;
+  }
   let view: DroppedFile[];
   try {
     view = await routingView(files);

@@ -16,15 +16,18 @@ export function LeftPanel() {
       <section>
         <h2>Scans</h2>
         <div className="dropzone" data-testid="dropzone">
-          <p>Drop NIfTI / NRRD files or folders anywhere</p>
+          <p>Drop NIfTI / NRRD / DICOM files, folders or zips anywhere</p>
           <div className="row">
             <PickFiles
               testId="file-input"
               multiple
-              accept=".nii,.gz,.nrrd,.npy,.json,.zip"
+              accept=".nii,.gz,.nrrd,.npy,.json,.zip,.dcm"
               onPick={(f) => void routeDrop(f)}
             >
               Open files…
+            </PickFiles>
+            <PickFiles testId="dicom-folder-input" folder onPick={(f) => void routeDrop(f)}>
+              Open DICOM folder…
             </PickFiles>
             <button type="button" className="primary" data-testid="demo-ct" onClick={() => void loadDemoCT()}>
               Try the demo CT

@@ -4,6 +4,7 @@ import { defaultFolds } from '../../core/inference/model-networks';
 import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import { loadDemoScan } from '../actions/load-volumes';
+import { saveLabelMapAsDicomSeg } from '../actions/save-dicom-seg';
 import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelComparison } from '../components/LabelComparison';
 import { LabelTable } from '../components/LabelTable';
@@ -259,6 +260,15 @@ export function SegmentPanel() {
         {labels && (
           <button type="button" onClick={() => void saveLabelMap(labels.id)} data-testid="save-nifti">
             Save as NIfTI
+          </button>
+        )}
+        {labels && scan?.volume.source.dicom && (
+          <button
+            type="button"
+            onClick={() => saveLabelMapAsDicomSeg(labels.id, model?.name ?? labels.name)}
+            data-testid="save-dicom-seg"
+          >
+            Save as DICOM-SEG
           </button>
         )}
       </section>

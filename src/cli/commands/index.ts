@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { applyPostprocessingCommand } from './apply-postprocessing';
+import { convertCommand } from './convert';
 import { datasetCommand } from './dataset';
 import { engineCheckCommand } from './engine-check';
 import { ensembleCommand } from './ensemble';
@@ -18,6 +19,7 @@ import { resampleCommand } from './resample';
 export const commands: Command[] = [
   infoCommand,
   datasetCommand,
+  convertCommand,
   planCommand,
   preprocessCommand,
   resampleCommand,

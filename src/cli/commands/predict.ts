@@ -5,9 +5,7 @@ import { TesseraError } from '../../core/errors';
 import type { Backend } from '../../core/inference/onnx-network';
 import { predictionPropertiesPickle } from '../../core/inference/prediction-properties';
 import { openPredictor, type Predictor } from '../../core/inference/predictor';
-import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { writeNpz } from '../../core/io/volume/npz';
-import type { Volume } from '../../core/io/volume/volume';
 import { zyxShape } from '../../core/io/volume/volume';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
 import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
@@ -16,9 +14,10 @@ import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { nnunetPredictArgv } from '../nnunet-flags';
 import { openFileSet } from '../node-file-set';
-import { readVolumeFile, writeFileBytes } from '../node-files';
+import { writeFileBytes } from '../node-files';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
 import { selectCases } from '../predict-case-selection';
+import { listDicomCases, parseOutputType, readCaseVolumes, writeCaseLabels } from '../predict-dicom';
 import { checkpointChoice } from './model-info';
 
 /** nnUNetv2_predict's grouping of input files into cases (core/dataset/discover.ts), on paths. */
@@ -92,7 +91,9 @@ export const predictCommand: Command = {
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
     '                [--threads N] [--checkpoint final|best|latest] [--postprocessing | --no-postprocessing]',
-    '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
+    '                [--output-type nifti|dicom-seg]',
+    '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
+    '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
     "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
@@ -125,6 +126,7 @@ export const predictCommand: Command = {
         'num-parts': { type: 'string' },
         'part-id': { type: 'string' },
         'prev-stage-predictions': { type: 'string' },
+        'output-type': { type: 'string' },
       },
       false,
     );
@@ -140,6 +142,7 @@ export const predictCommand: Command = {
     const input = need(values.input, '-i');
     const output = need(values.output, '-o');
     const modelPath = need(values.model, '-m');
+    const outputType = parseOutputType(values['output-type']);
     const step = Number(values['step-size'] ?? 0.5);
     if (!(step > 0 && step <= 1))
       throw new TesseraError(
@@ -188,7 +191,10 @@ export const predictCommand: Command = {
     let skipped: string[] = [];
     let previousStage: PreviousStage | undefined;
     try {
-      const allCases = groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
+      // DICOM series folders (one case each), else nnU-Net's <case>_XXXX files
+      const allCases =
+        (await listDicomCases(input)) ??
+        groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
       if (allCases.length === 0)
         throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
       ({ cases, skipped } = selectCases(allCases, {
@@ -239,8 +245,7 @@ export const predictCommand: Command = {
     try {
       for (const c of cases) {
         const t0 = performance.now();
-        const volumes: Volume[] = [];
-        for (const f of c.files) volumes.push(await readVolumeFile(f));
+        const volumes = await readCaseVolumes(c, predictor.inputChannels);
         const ref = volumes[0];
         const { labels, probabilities, timings, tiles, properties } = await predictor.predict(
           { name: c.id, volumes },
@@ -251,16 +256,16 @@ export const predictCommand: Command = {
             previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
           },
         );
-        const file = path.join(output, `${c.id}${ending.endsWith('.nrrd') ? '.nii.gz' : ending}`);
-        await writeFileBytes(
-          file,
-          await writeNifti({
-            data: labels,
-            shape: ref.shape.slice(0, 3),
-            like: ref,
-            compress: !file.endsWith('.nii'),
-          }),
-        );
+        const file = await writeCaseLabels({
+          outputType,
+          output,
+          id: c.id,
+          ending,
+          labels,
+          ref,
+          bundle,
+          log,
+        });
         if (probabilities) {
           const [z, y, x] = zyxShape(ref);
           await writeFileBytes(

@@ -83,6 +83,11 @@ export function inflateRaw(bytes: Uint8Array, size: number, file: string): Promi
   return inflate(bytes, 'deflate-raw', size, file, true);
 }
 
+/** A raw deflate stream of unknown size (a deflated DICOM data set). */
+export function inflateRawUnsized(bytes: Uint8Array, file: string): Promise<Uint8Array> {
+  return inflate(bytes, 'deflate-raw', bytes.length * 4, file);
+}
+
 /** Gzip through the platform's CompressionStream (native zlib, default level). */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   const cs = new CompressionStream('gzip');

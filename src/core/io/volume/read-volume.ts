@@ -1,12 +1,14 @@
 import { TesseraError } from '../../errors';
 import { gunzip, isGzip } from '../archive/gzip';
+import { looksLikeDicom } from '../dicom/dicom-instance';
+import { readDicomVolume } from '../dicom/read-dicom';
 import { looksLikeNifti, readNifti } from './nifti-reader';
 import { isNpy, readNpy } from './npy';
 import { looksLikeNrrd, readNrrd } from './nrrd-reader';
 import type { Volume, VoxelArray } from './volume';
 import { datatypeOf } from './volume';
 
-export const VOLUME_EXTENSIONS = ['.nii', '.nii.gz', '.nrrd', '.npy', '.npy.gz'];
+export const VOLUME_EXTENSIONS = ['.nii', '.nii.gz', '.nrrd', '.npy', '.npy.gz', '.dcm'];
 
 /**
  * Read any supported volume from its bytes; the format is recognised by content (magic numbers), the
@@ -22,6 +24,8 @@ export async function readVolume(bytes: Uint8Array, name: string): Promise<Volum
   if (looksLikeNrrd(bytes)) return readNrrd(bytes, name);
   if (isNpy(bytes)) return volumeFromNpy(bytes, name);
   if (looksLikeNifti(bytes)) return readNifti(bytes, name, compressed);
+  // One DICOM file: a single slice or an enhanced multi-frame volume (series come through read-dicom).
+  if (!compressed && looksLikeDicom(bytes)) return readDicomVolume([{ name, bytes }], name);
   const lower = name.toLowerCase();
   const claimed =
     lower.endsWith('.nii') || lower.endsWith('.nii.gz') ? 'NIfTI' : lower.endsWith('.nrrd') ? 'NRRD' : null;

@@ -55,7 +55,7 @@ export interface Volume {
 }
 
 export interface VolumeSource {
-  format: 'NIfTI-1' | 'NIfTI-2' | 'NRRD' | 'npy';
+  format: 'NIfTI-1' | 'NIfTI-2' | 'NRRD' | 'npy' | 'DICOM';
   /** Data type on disk (before scl_slope/scl_inter). */
   datatypeOnDisk: string;
   littleEndian: boolean;
@@ -66,6 +66,22 @@ export interface VolumeSource {
   description?: string;
   /** NIfTI only: geometry to write back unchanged. */
   nifti?: NiftiGeometry;
+  /** DICOM only: what a derived object (a DICOM-SEG) must reference. */
+  dicom?: DicomSourceInfo;
+}
+
+/** The source series of a volume read from DICOM, as plain data (it crosses postMessage). */
+export interface DicomSourceInfo {
+  studyUid: string;
+  seriesUid: string;
+  frameOfReferenceUid: string;
+  modality: string;
+  seriesDescription: string;
+  seriesNumber: number | null;
+  /** One per slice k of the volume: the instance (and frame, 1-based, for multi-frame files) it came from. */
+  slices: { sopClassUid: string; sopInstanceUid: string; frameNumber: number | null }[];
+  /** Patient and study attributes a derived object copies verbatim: tag (8 hex digits), VR, raw value. */
+  patientStudy: { tag: string; vr: string; value: string }[];
 }
 
 export const BYTES_PER: Record<DataType, number> = {
