@@ -58,10 +58,12 @@ export async function segmentActiveScan(): Promise<void> {
         {
           signal: job.signal,
           onProgress: (p) => {
-            const network = p.stage === 'network';
+            // a cascade prefixes each stage's progress with its configuration ("3d_lowres · network")
+            const network = p.stage?.endsWith('network') ?? false;
+            const stage = network ? p.stage!.slice(0, -'network'.length) : '';
             job.update({
               stage: network
-                ? `network on ${models.backend === 'wasm' ? 'wasm' : 'GPU/wasm'}: tile ${Math.floor(p.done)} of ${p.total}`
+                ? `${stage}network on ${models.backend === 'wasm' ? 'wasm' : 'GPU/wasm'}: tile ${Math.floor(p.done)} of ${p.total}`
                 : p.stage,
               done: network ? p.done : 0,
               total: network ? p.total : 0,

@@ -107,6 +107,17 @@ export async function openPredictor(
     threads: runtime.threads,
     outputOnGpu: onGpu,
   });
+  // a cascade dropped with its previous stage: that stage runs first, as nnUNetv2_predict would (no postprocessing)
+  const first =
+    bundle.kind === 'nnunet' && bundle.previousStage
+      ? await openPredictor({ kind: 'nnunet', model: bundle.previousStage }, runtime, {
+          folds: options.folds,
+          postprocessing: 'none',
+        }).catch(async (e) => {
+          await nets.release();
+          throw e;
+        })
+      : null;
   const postprocessing =
     bundle.kind === 'nnunet'
       ? await resolvePostprocessing(bundle.model.folder, nets.folds, options.postprocessing ?? 'root')
@@ -128,6 +139,21 @@ export async function openPredictor(
       return { ...r, shape: zyxShape(ref) };
     }
     const model = bundle.model;
+    let previousStageSegmentation = o.previousStageSegmentation;
+    let firstMs = 0;
+    if (first && !previousStageSegmentation) {
+      const stage = bundle.previousStage!.configuration;
+      const r = await first.predict(c, {
+        ...o,
+        saveProbabilities: false,
+        progress: (p) => o.progress?.({ ...p, stage: `${stage} · ${p.stage}` }),
+      });
+      previousStageSegmentation = r.labels;
+      firstMs = r.timings.preprocessMs + r.timings.networkMs + r.timings.exportMs;
+    }
+    const progress = first
+      ? (p: Progress) => o.progress?.({ ...p, stage: `${model.configuration} · ${p.stage}` })
+      : o.progress;
     const input = {
       channels: c.volumes.map((v) => v.data),
       shape: zyxShape(ref),
@@ -140,33 +166,39 @@ export async function openPredictor(
       mirrorAxes: o.tta === false ? [] : nets.mirrorAxes,
       saveProbabilities: o.saveProbabilities,
       postprocessing: postprocessing.steps,
-      previousStageSegmentation: o.previousStageSegmentation,
+      previousStageSegmentation,
       resampleChannel: resample
         ? (ch: Float32Array, spec: ResampleSpec) => resample(ch, spec, o.signal)
         : undefined,
       signal: o.signal,
-      onProgress: o.progress,
+      onProgress: progress,
     };
     const { plans, datasetJson } = model.folder;
     const patch = model.spec.patchSize;
+    const withFirst = (r: CasePrediction): CasePrediction =>
+      firstMs ? { ...r, timings: { ...r.timings, networkMs: r.timings.networkMs + firstMs } } : r;
     if (onGpu)
-      return predictCase<GpuOutput>(
+      return withFirst(
+        await predictCase<GpuOutput>(
+          input,
+          plans,
+          model.configuration,
+          datasetJson,
+          nets.networks.map((n) => n.runOnGpu),
+          patch,
+          { ...caseOptions, accumulator: gpuAccumulatorFactory(await runtime.gpuDevice!()) },
+        ),
+      );
+    return withFirst(
+      await predictCase(
         input,
         plans,
         model.configuration,
         datasetJson,
-        nets.networks.map((n) => n.runOnGpu),
+        nets.networks.map((n) => n.run),
         patch,
-        { ...caseOptions, accumulator: gpuAccumulatorFactory(await runtime.gpuDevice!()) },
-      );
-    return predictCase(
-      input,
-      plans,
-      model.configuration,
-      datasetJson,
-      nets.networks.map((n) => n.run),
-      patch,
-      caseOptions,
+        caseOptions,
+      ),
     );
   };
 
@@ -174,7 +206,7 @@ export async function openPredictor(
     kind: bundle.kind,
     description:
       bundle.kind === 'nnunet'
-        ? `${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}`
+        ? `${first ? `${first.description} → ` : ''}${bundle.model.configuration}, fold(s) ${nets.folds.join(', ')}`
         : bundle.bundle.card.name,
     folds: nets.folds,
     mirrorAxes: nets.mirrorAxes,
@@ -185,7 +217,10 @@ export async function openPredictor(
     backend: runtime.backend,
     postprocessing,
     predict,
-    release: () => nets.release(),
+    release: async () => {
+      await first?.release();
+      await nets.release();
+    },
   };
 }
 

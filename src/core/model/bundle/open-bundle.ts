@@ -8,7 +8,14 @@ import type { CheckpointChoice } from './results-folder';
 import { findResultsFolderRoots } from './results-folder';
 
 /** A dropped model: an nnU-Net results folder (one or more folds) or a plain ONNX model with its card. */
-export type ModelBundle = { kind: 'nnunet'; model: NnunetModel } | { kind: 'onnx'; bundle: OnnxBundle };
+/**
+ * A dropped model: an nnU-Net results folder (one or more folds) or a plain ONNX model with its card. An nnU-Net
+ * cascade stage dropped with the stage it builds on (a dataset's results holding `…__3d_lowres` and
+ * `…__3d_cascade_fullres`) carries that stage too: the predictor runs both.
+ */
+export type ModelBundle =
+  | { kind: 'nnunet'; model: NnunetModel; previousStage?: NnunetModel }
+  | { kind: 'onnx'; bundle: OnnxBundle };
 
 /** What a model list shows. */
 export interface ModelSummary {
@@ -41,6 +48,13 @@ export async function openModelBundle(
   if (files.paths.some((p) => p === 'plans.json' || p.endsWith('/plans.json'))) {
     if (findResultsFolderRoots(files).length === 0 && files.paths.some((p) => p.endsWith('.onnx')))
       return { kind: 'onnx', bundle: await readOnnxBundle(files) };
+    const cascade = cascadeRoots(files);
+    if (cascade)
+      return {
+        kind: 'nnunet',
+        model: await openNnunetModel(files, { ...options, root: cascade.root }),
+        previousStage: await openNnunetModel(files, { ...options, root: cascade.previous }),
+      };
     return { kind: 'nnunet', model: await openNnunetModel(files, options) };
   }
   // fold_N/*.pth without plans.json: a results folder with a file missing, not an ONNX bundle.
@@ -70,6 +84,24 @@ export async function openModelBundle(
   );
 }
 
+/**
+ * Several results folders side by side, one of them a cascade stage (`…__3d_cascade_fullres`) whose previous stage
+ * (`…__3d_lowres`, the same trainer and plans) is among them: that cascade is the model. Otherwise null (the
+ * caller asks which folder to use).
+ */
+function cascadeRoots(files: FileSet): { root: string; previous: string } | null {
+  const roots = findResultsFolderRoots(files);
+  if (roots.length < 2) return null;
+  const found = roots
+    .map((root) => {
+      const m = /^(.*__)3d_cascade_fullres\/$/.exec(root);
+      const previous = m ? `${m[1]}3d_lowres/` : null;
+      return previous && roots.includes(previous) ? { root, previous } : null;
+    })
+    .filter((x) => x !== null);
+  return found.length === 1 ? found[0] : null;
+}
+
 export function summarizeBundle(b: ModelBundle): ModelSummary {
   if (b.kind === 'nnunet') {
     const info = nnunetModelInfo(b.model);
@@ -79,7 +111,9 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
     return {
       kind: 'nnunet',
       name: info.name,
-      configuration: info.configuration,
+      configuration: b.previousStage
+        ? `${b.previousStage.configuration} → ${info.configuration}`
+        : info.configuration,
       folds: info.folds,
       labels,
       inputChannels: info.input_channels,
