@@ -12,7 +12,7 @@ import type { Volume } from '../../core/io/volume/volume';
 import { assertLabelGrid, zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import { readJsonFile } from '../../core/model/bundle/file-set';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
-import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
+import { findResultsFolderRoots, incompleteFoldMessage } from '../../core/model/bundle/results-folder';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { openFileSet } from '../node-file-set';
@@ -154,7 +154,7 @@ export const predictCommand: Command = {
   usage: [
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
-    '                [--threads N] [--checkpoint final|best|latest] [--postprocessing | --no-postprocessing]',
+    '                [--threads N] [-chk|--checkpoint final|best|latest|<file>.pth] [--postprocessing | --no-postprocessing]',
     '  inputs are named <case>_0000.nii.gz (one file per channel); outputs <case>.nii.gz (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
@@ -222,6 +222,9 @@ export const predictCommand: Command = {
       .map((f) => f.replace(/^fold_/, ''));
 
     const bundle = await openModel(modelPath, values.configuration, values.checkpoint);
+    if (bundle.kind === 'nnunet')
+      for (const f of bundle.model.folder.incompleteFolds)
+        out.stderr(`note: ${incompleteFoldMessage(f, bundle.model.folder.checkpoint)}\n`);
     const ending =
       bundle.kind === 'nnunet'
         ? ((bundle.model.folder.datasetJson as { file_ending?: string }).file_ending ?? '.nii.gz')

@@ -92,7 +92,16 @@ describe('model bundles: nnU-Net results folders', () => {
     const finals = await openModelBundle(fileSetFromFiles('drop', [{ path: 'r.zip', file: zip }]), {
       checkpoint: 'checkpoint_final.pth',
     });
-    if (finals.kind === 'nnunet') expect([...finals.model.checkpoints.keys()]).toEqual(['0', '1']);
+    if (finals.kind !== 'nnunet') throw new Error('not nnunet');
+    expect([...finals.model.checkpoints.keys()]).toEqual(['0', '1']);
+    // … but is named, with what it has and how to use it
+    expect(finals.model.folder.incompleteFolds).toEqual([
+      { fold: '2', checkpoints: ['checkpoint_best.pth'], otherFiles: 0 },
+    ]);
+    expect(nnunetModelInfo(finals.model).incomplete_folds['2']).toMatch(
+      /^fold_2 has no checkpoint_final\.pth, only checkpoint_best\.pth .*-chk checkpoint_best\.pth/,
+    );
+    await expect(exportFold(finals.model, '2')).rejects.toThrow(/fold_2: has no checkpoint_final\.pth/);
   });
 
   it('legacy plans and fold_all', async () => {
