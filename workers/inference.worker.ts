@@ -19,6 +19,7 @@ import { zyxShape, zyxSpacing } from '../src/core/io/volume/volume';
 import { fileSetFromFiles, readJsonFile } from '../src/core/model/bundle/file-set';
 import { inspectModel, type ModelFiles } from '../src/core/model/bundle/model-service';
 import { type ModelBundle, openModelBundle } from '../src/core/model/bundle/open-bundle';
+import type { CheckpointChoice } from '../src/core/model/bundle/results-folder';
 import { chooseVariant } from '../src/core/model/onnx/variant';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
@@ -67,6 +68,8 @@ export interface SegmentRequest {
   volume: Volume;
   backend: 'auto' | Backend;
   folds?: string[];
+  /** nnU-Net's -chk: which checkpoint file each fold is read from (default: final, else best). */
+  checkpoint?: CheckpointChoice;
   tta: boolean;
   tileStepSize: number;
 }
@@ -92,11 +95,13 @@ async function gpuUsable(): Promise<{ ok: boolean; software: boolean; features: 
 }
 
 async function load(req: SegmentRequest, backend: Backend, features: string[]): Promise<Loaded> {
-  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}`;
+  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}|${req.checkpoint ?? 'auto'}`;
   if (loaded?.key === key) return loaded;
   await loaded?.nets.release();
   loaded = null;
-  const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files));
+  const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files), {
+    checkpoint: req.checkpoint,
+  });
   const nets = await createModelNetworks(ort as unknown as OrtLike, bundle, {
     backend,
     folds: req.folds,

@@ -2,6 +2,7 @@ import type { DatasetRequest, FingerprintedDataset } from '../../workers/dataset
 import type { SegmentRequest, SegmentResult } from '../../workers/inference.worker';
 import type { OpenedVolume } from '../../workers/io.worker';
 import type { InspectedModel } from '../core/model/bundle/model-service';
+import type { CheckpointChoice } from '../core/model/bundle/results-folder';
 import { webEndpoint } from '../core/parallel/endpoints';
 import type { Progress } from '../core/parallel/rpc';
 import { WorkerClient } from '../core/parallel/rpc';
@@ -48,8 +49,9 @@ function inferenceWorker(): WorkerClient {
 export function inspectModelFiles(
   name: string,
   files: { path: string; file: Blob }[],
+  checkpoint?: CheckpointChoice,
 ): Promise<InspectedModel> {
-  return inferenceWorker().call<InspectedModel>('inspect', { name, files });
+  return inferenceWorker().call<InspectedModel>('inspect', { name, files, checkpoint });
 }
 
 /** Segment a volume; the worker keeps the model's sessions between calls. */

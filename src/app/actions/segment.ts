@@ -40,6 +40,7 @@ export async function segmentActiveScan(): Promise<void> {
         volume,
         backend: models.backend,
         folds: models.folds.length ? models.folds : undefined,
+        checkpoint: entry.checkpoint,
         tta: models.tta,
         tileStepSize: models.tileStepSize,
       },
@@ -72,6 +73,7 @@ export async function segmentActiveScan(): Promise<void> {
       names,
       colors: Object.keys(colors).length ? colors : undefined,
       origin: 'segmentation',
+      demonstration: entry.demonstration,
     });
     const t = result.timings;
     const total = performance.now() - t0;

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { InspectedModel } from '../../core/model/bundle/model-service';
 import type { ModelSummary } from '../../core/model/bundle/open-bundle';
+import { type CheckpointChoice, checkpointNamesInFolds } from '../../core/model/bundle/results-folder';
 import { inspectModelFiles } from '../workers';
 import {
   deleteStoredModel,
@@ -19,9 +20,15 @@ export interface ModelEntry {
   details: InspectedModel['details'] | null;
   /** a scan the model is meant for (built-in demos) */
   demoScan?: string;
+  /** A demonstration network (built-in, tiny): its volumes are not measurements. */
+  demonstration?: boolean;
   /** false when the browser had no storage for it: gone after a reload */
   persisted: boolean;
   error?: string;
+  /** nnU-Net's -chk for this model (the checkpoint picker); undefined = final, else best. */
+  checkpoint?: CheckpointChoice;
+  /** Checkpoint file names its fold_N/ folders hold, for the picker. */
+  checkpointNames?: string[];
 }
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -68,7 +75,14 @@ export async function modelFiles(
 }
 
 interface BuiltinIndex {
-  models: { id: string; name: string; base: string; files: string[]; demoScan?: string }[];
+  models: {
+    id: string;
+    name: string;
+    base: string;
+    files: string[];
+    demoScan?: string;
+    demonstration?: boolean;
+  }[];
 }
 
 /** Built-in models (public/models/index.json) and the ones imported earlier (OPFS). */
@@ -93,6 +107,7 @@ export async function initModels(): Promise<void> {
         summary: null,
         details: null,
         demoScan: m.demoScan,
+        demonstration: m.demonstration === true,
         persisted: true,
       });
     }
@@ -121,11 +136,52 @@ export async function initModels(): Promise<void> {
 export async function describeModel(id: string): Promise<void> {
   try {
     const { name, files } = await modelFiles(id);
-    const inspected = await inspectModelFiles(name, files);
-    patch(id, { summary: inspected.summary, details: inspected.details, error: undefined });
+    const entry = useModels.getState().models.find((m) => m.id === id);
+    const { inspected, checkpoint, checkpointNames } = await inspectWithFallback(
+      name,
+      files,
+      entry?.checkpoint,
+    );
+    patch(id, {
+      summary: inspected.summary,
+      details: inspected.details,
+      error: undefined,
+      checkpoint,
+      checkpointNames,
+    });
   } catch (e) {
     patch(id, { error: (e as Error).message });
   }
+}
+
+/**
+ * Inspect with the chosen checkpoint; when none was chosen and no fold has checkpoint_final.pth (or _best),
+ * take the first checkpoint the folds do have — shown in the model list with why, and changeable.
+ */
+async function inspectWithFallback(
+  name: string,
+  files: { path: string; file: Blob }[],
+  checkpoint: CheckpointChoice | undefined,
+): Promise<{ inspected: InspectedModel; checkpoint?: CheckpointChoice; checkpointNames: string[] }> {
+  const checkpointNames = checkpointNamesInFolds(files.map((f) => f.path));
+  try {
+    return { inspected: await inspectModelFiles(name, files, checkpoint), checkpoint, checkpointNames };
+  } catch (e) {
+    const other = checkpointNames.find((n) => n !== 'checkpoint_final.pth' && n !== 'checkpoint_best.pth');
+    if (checkpoint || !other) throw e;
+    const fallback = other as CheckpointChoice;
+    return {
+      inspected: await inspectModelFiles(name, files, fallback),
+      checkpoint: fallback,
+      checkpointNames,
+    };
+  }
+}
+
+/** The checkpoint picker: re-read the model's folds from another checkpoint file. */
+export function setModelCheckpoint(id: string, checkpoint: CheckpointChoice | undefined): Promise<void> {
+  patch(id, { checkpoint, summary: null });
+  return describeModel(id);
 }
 
 function patch(id: string, p: Partial<ModelEntry>): void {
@@ -142,7 +198,7 @@ export async function importModel(
   origin: ModelEntry['origin'] = 'imported',
   displayName?: string,
 ): Promise<ModelEntry> {
-  const inspected = await inspectModelFiles(name, files);
+  const { inspected, checkpoint, checkpointNames } = await inspectWithFallback(name, files, undefined);
   const id = `${origin === 'fine-tuned' ? 'finetuned' : 'model'}-${Date.now().toString(36)}`;
   const entry: StoredModelEntry = {
     id,
@@ -160,6 +216,8 @@ export async function importModel(
     summary: inspected.summary,
     details: inspected.details,
     persisted,
+    checkpoint,
+    checkpointNames,
   };
   useModels.setState((s) => ({ models: [...s.models, model], activeModelId: id }));
   return model;

@@ -168,6 +168,7 @@ describe('model bundles: ONNX + model card (MeshNet)', () => {
       axis_order: 'zyx',
       shape: [256, 256, 256],
       conform: { shape: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA' },
+      modality: 'MR',
     });
     expect(b.bundle.card.preprocessing).toEqual({ kind: 'minmax', range: [0, 1] });
     expect((await readOnnxModelBytes(b.bundle)).length).toBe(25_230);

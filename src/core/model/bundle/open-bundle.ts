@@ -19,6 +19,8 @@ export interface ModelSummary {
   labels: { value: number; name: string; color: [number, number, number] | null }[];
   inputChannels: number;
   sizeBytes: number;
+  /** Folds left out for want of the chosen checkpoint: what each has and how to use it. */
+  foldNotes: string[];
 }
 
 /**
@@ -81,6 +83,7 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
       labels,
       inputChannels: info.input_channels,
       sizeBytes: info.size_bytes,
+      foldNotes: Object.values(info.incomplete_folds),
     };
   }
   const { card } = b.bundle;
@@ -92,5 +95,6 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
     labels: card.labels.map((l) => ({ ...l })),
     inputChannels: card.input.channels,
     sizeBytes: b.bundle.files.paths.reduce((n, p) => n + b.bundle.files.size(p), 0),
+    foldNotes: [],
   };
 }

@@ -239,3 +239,13 @@ export function resultsConfiguration(folder: ResultsFolder, ckpt: NnunetCheckpoi
     );
   return config;
 }
+
+/** Every checkpoint file name found in some fold_N/ of these paths (for the page's checkpoint picker). */
+export function checkpointNamesInFolds(paths: string[]): string[] {
+  const names = new Set<string>();
+  for (const p of paths) {
+    const m = /(?:^|\/)fold_(?:\d+|all)\/([^/]+\.pth)$/.exec(p);
+    if (m) names.add(m[1]);
+  }
+  return [...names].sort();
+}
