@@ -9,6 +9,7 @@ import { newId, useStore } from '../store';
 import { trainWorker } from '../workers';
 import { useFineTune } from './finetune-store';
 import { applyMapping, mapLabels } from './label-mapping';
+import { NNUNET_FOLDS } from './training-data';
 
 let controller: AbortController | null = null;
 
@@ -19,10 +20,10 @@ function trainingCases(): PrepareRequest['cases'] {
   const model = useModels.getState().models.find((m) => m.id === useModels.getState().activeModelId);
   if (!model?.summary) throw new Error('choose an nnU-Net model first');
   const cases: PrepareRequest['cases'] = [];
+  // exactly the label maps the user ticked: never "whatever is shown"
   for (const id of ft.selected) {
-    const scan = s.scans.find((x) => x.id === id);
-    const labels = s.labelMaps.filter((m) => m.scanId === id);
-    const map = labels.find((m) => m.id === s.activeLabelMapId) ?? labels.at(-1);
+    const map = s.labelMaps.find((m) => m.id === id);
+    const scan = map && s.scans.find((x) => x.id === map.scanId);
     if (!scan || !map) continue;
     const mapping = mapLabels(map, model.summary);
     if (mapping.matched.length === 0)
@@ -45,8 +46,13 @@ function trainingCases(): PrepareRequest['cases'] {
   return cases;
 }
 
-/** Prepare (preprocess the cases, build the network on WebGPU or the CPU, load the weights) and train. */
-export async function startFineTune(): Promise<void> {
+let preparedJob: string | null = null;
+
+/**
+ * Prepare (preprocess the cases, build the network on WebGPU or the CPU, load the weights) and run the
+ * first iteration, timed: the estimate for the whole run is shown before Start.
+ */
+export async function prepareFineTune(): Promise<void> {
   const store = useStore.getState();
   const ft = useFineTune.getState();
   const models = useModels.getState();
@@ -57,24 +63,32 @@ export async function startFineTune(): Promise<void> {
   }
   const jobId = newId('finetune');
   controller = new AbortController();
-  useFineTune.setState({ status: 'preparing', iterations: [], epochs: [], summary: null, message: null });
+  useFineTune.setState({
+    status: 'preparing',
+    iterations: [],
+    epochs: [],
+    summary: null,
+    message: null,
+    estimate: null,
+  });
   store.startJob({
     id: jobId,
     title: `Fine-tuning ${entry.name}`,
     stage: 'preparing',
     cancel: () => controller?.abort(),
   });
-  const t0 = performance.now();
   try {
     const { name, files } = await modelFiles(entry.id);
     const st = ft.settings;
+    const cases = trainingCases();
     const summary = await trainWorker().call<PrepareSummary>(
       'train.prepare',
       {
         model: { name, files },
-        cases: trainingCases(),
+        cases,
         backend: st.backend,
-        fold: 'all',
+        // nnU-Net's fold 0 when there are enough cases for its 5 folds; else "all" (validation = training)
+        fold: cases.length >= NNUNET_FOLDS ? 0 : 'all',
         options: {
           epochs: st.epochs,
           iterationsPerEpoch: st.iterationsPerEpoch,
@@ -90,12 +104,58 @@ export async function startFineTune(): Promise<void> {
         onProgress: (p) => useStore.getState().updateJob(jobId, { stage: p.stage }),
       },
     );
-    useFineTune.setState({ summary, status: 'running', message: summary.backendNote ?? null });
-    useStore.getState().updateJob(jobId, {
-      stage: `training on ${summary.backend}`,
-      total: summary.totalSteps,
-      startedAt: performance.now(),
-    });
+    useFineTune.setState({ summary, message: summary.backendNote ?? null });
+    useStore.getState().updateJob(jobId, { stage: `timing the first iteration on ${summary.backend}` });
+    const s0 = performance.now();
+    const first = await trainWorker().call<{ iteration: TrainerEvent; epoch: EpochEvent | null }>(
+      'train.step',
+      {},
+    );
+    const iterationMs = performance.now() - s0;
+    useFineTune.setState((s) => ({
+      status: 'ready',
+      iterations: [first.iteration as IterationEvent],
+      epochs: first.epoch ? [first.epoch] : s.epochs,
+      estimate: {
+        iterationMs,
+        steps: summary.totalSteps,
+        totalMs: iterationMs * Math.max(0, summary.totalSteps - 1),
+      },
+    }));
+    preparedJob = jobId;
+    store.endJob(jobId, `Ready to fine-tune: the first iteration took ${(iterationMs / 1000).toFixed(1)} s`);
+  } catch (e) {
+    store.endJob(jobId);
+    if (isTesseraError(e) && e.code === 'cancelled') {
+      useFineTune.setState({ status: 'idle' });
+      return;
+    }
+    useFineTune.setState({ status: 'failed', message: describeError(e) });
+    store.showError(`Fine-tuning failed: ${describeError(e)}`);
+  }
+}
+
+/** Train the prepared session to the end (its first iteration is already done). */
+export async function startFineTune(): Promise<void> {
+  const store = useStore.getState();
+  const summary = useFineTune.getState().summary;
+  const entry = useModels.getState().models.find((m) => m.id === useModels.getState().activeModelId);
+  if (useFineTune.getState().status !== 'ready' || !summary || !preparedJob) {
+    store.showError('Prepare first: the first iteration is timed before training starts.');
+    return;
+  }
+  const jobId = newId('finetune');
+  controller = new AbortController();
+  const t0 = performance.now();
+  useFineTune.setState({ status: 'running' });
+  store.startJob({
+    id: jobId,
+    title: `Fine-tuning ${entry?.name ?? 'the model'}`,
+    stage: `training on ${summary.backend}`,
+    total: summary.totalSteps,
+    cancel: () => controller?.abort(),
+  });
+  try {
     const result = await trainWorker().call<{ completed: boolean; epochs: number }>(
       'train.run',
       {},
@@ -151,16 +211,23 @@ export function cancelFineTune(): void {
 
 interface Exported {
   checkpoint: Uint8Array;
+  onnx: Uint8Array | null;
   fold: number | 'all';
   plansJson: string;
   datasetJson: string;
 }
 
-/** The fine-tuned weights as an nnU-Net results folder (plans.json, dataset.json, fold_X/checkpoint_final.pth). */
-async function exportResultsFolder(): Promise<{ path: string; file: Blob }[]> {
-  const r = await trainWorker().call<Exported>('train.export', { checkpoint: true, onnx: false });
+/**
+ * The fine-tuned weights as an nnU-Net results folder (plans.json, dataset.json, fold_X/checkpoint_final.pth),
+ * with `model.onnx` beside them when asked (the download; the model list reads the checkpoint).
+ */
+async function exportResultsFolder(withOnnx = false): Promise<{ path: string; file: Blob }[]> {
+  const r = await trainWorker().call<Exported>('train.export', { checkpoint: true, onnx: withOnnx });
   const enc = new TextEncoder();
+  const onnx =
+    withOnnx && r.onnx ? [{ path: 'model.onnx', file: new Blob([r.onnx as Uint8Array<ArrayBuffer>]) }] : [];
   return [
+    ...onnx,
     { path: 'plans.json', file: new Blob([enc.encode(r.plansJson)]) },
     { path: 'dataset.json', file: new Blob([enc.encode(r.datasetJson)]) },
     {
@@ -188,7 +255,7 @@ export async function adoptFineTunedModel(): Promise<void> {
 /** Download the results folder as a zip nnU-Net reads (nnUNetv2_predict -i … -d … after unzipping). */
 export async function downloadFineTunedModel(): Promise<void> {
   try {
-    const files = await exportResultsFolder();
+    const files = await exportResultsFolder(true);
     const config = useFineTune.getState().summary?.configuration ?? '3d_fullres';
     const folder = `nnUNetTrainer__nnUNetPlans__${config}`;
     const zip = writeZip(
@@ -198,6 +265,7 @@ export async function downloadFineTunedModel(): Promise<void> {
           data: new Uint8Array(await f.file.arrayBuffer()),
         })),
       ),
+      { modified: new Date() },
     );
     downloadBlob(`${folder}_finetuned.zip`, new Blob([zip], { type: 'application/zip' }));
   } catch (e) {
