@@ -18,7 +18,9 @@ test('researcher flow: fine-tune the demo model on the scan’s labels (matched 
   await expect(page.getByTestId('ft-blocked-reason')).toContainText('needs training data');
   await cases.locator('input[type=checkbox]').check();
   await expect(page.getByTestId('ft-blocked-reason')).toHaveCount(0);
-  await expect(page.getByTestId('ft-validation-note')).toContainText('the validation case is a training case');
+  await expect(page.getByTestId('ft-validation-note')).toContainText(
+    'the validation case is a training case',
+  );
   await page.getByTestId('ft-patch').fill('16,32,32');
   await page.getByTestId('ft-epochs').fill('2');
   await page.getByTestId('ft-iterations').fill('4');
@@ -68,5 +70,7 @@ test('researcher flow: fine-tune the demo model on the scan’s labels (matched 
   const output = cases.locator('li', { hasText: 'model output, uncorrected' });
   await expect(output).toHaveCount(1);
   await output.locator('input[type=checkbox]').check();
-  await expect(page.getByTestId('ft-uncorrected-warning')).toContainText("a model's own output, not corrected");
+  await expect(page.getByTestId('ft-uncorrected-warning')).toContainText(
+    "a model's own output, not corrected",
+  );
 });

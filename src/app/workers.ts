@@ -3,9 +3,9 @@ import type { SegmentRequest, SegmentResult } from '../../workers/inference.work
 import type { OpenedVolume } from '../../workers/io.worker';
 import type { InspectedModel } from '../core/model/bundle/model-service';
 import type { CheckpointChoice } from '../core/model/bundle/results-folder';
-import { webEndpoint } from '../core/parallel/endpoints';
 import type { Progress } from '../core/parallel/rpc';
 import { WorkerClient } from '../core/parallel/rpc';
+import { workerEndpoint } from '../core/parallel/worker-endpoint';
 import type { BBox3 } from '../core/preprocessing/crop';
 
 /** Lazily started workers, one client per kind; the page never does heavy work itself. */
@@ -17,7 +17,7 @@ function ioWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-io',
     });
-    io = new WorkerClient(webEndpoint(worker));
+    io = new WorkerClient(workerEndpoint(worker, 'I/O'));
   }
   return io;
 }
@@ -40,7 +40,7 @@ function inferenceWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-inference',
     });
-    inference = new WorkerClient(webEndpoint(worker));
+    inference = new WorkerClient(workerEndpoint(worker, 'inference'));
   }
   return inference;
 }
@@ -76,7 +76,7 @@ export function fingerprintDataset(
       type: 'module',
       name: 'tessera-dataset',
     });
-    datasets = new WorkerClient(webEndpoint(worker));
+    datasets = new WorkerClient(workerEndpoint(worker, 'dataset'));
   }
   return datasets.call<FingerprintedDataset>('fingerprint', req, { onProgress, signal });
 }
@@ -90,7 +90,7 @@ export function trainWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-train',
     });
-    training = new WorkerClient(webEndpoint(worker));
+    training = new WorkerClient(workerEndpoint(worker, 'training'));
   }
   return training;
 }

@@ -3,6 +3,7 @@ import { type LabelTable, parseLabelTable } from '../../core/io/volume/label-tab
 import { VOLUME_EXTENSIONS } from '../../core/io/volume/read-volume';
 import { assertLabelGrid } from '../../core/io/volume/volume';
 import { looksLikeCT } from '../../core/io/volume/volume-info';
+import { fetchShipped } from '../fetch-shipped';
 import { activeScan, newId, useStore } from '../store';
 import { openVolumeFile } from '../workers';
 
@@ -121,7 +122,7 @@ export async function loadDemoCT(): Promise<void> {
     const [ct, seg, names] = await Promise.all([
       fetchFile('demo/ts_example_ct_sm.nii.gz'),
       fetchFile('demo/ts_example_ct_sm_seg.nii.gz'),
-      fetch('demo/totalsegmentator_total_labels.json').then((r) => r.json()),
+      fetchShipped('demo/totalsegmentator_total_labels.json').then((r) => r.json()),
     ]);
     await loadFiles([ct]);
     await loadFiles([seg], {
@@ -138,8 +139,7 @@ export async function loadDemoCT(): Promise<void> {
 }
 
 async function fetchFile(url: string): Promise<NamedFile> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  const r = await fetchShipped(url);
   return { name: url.split('/').pop() ?? url, file: await r.blob() };
 }
 

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { InspectedModel } from '../../core/model/bundle/model-service';
 import type { ModelSummary } from '../../core/model/bundle/open-bundle';
 import { type CheckpointChoice, checkpointNamesInFolds } from '../../core/model/bundle/results-folder';
+import { fetchShipped } from '../fetch-shipped';
 import { inspectModelFiles } from '../workers';
 import {
   deleteStoredModel,
@@ -89,13 +90,12 @@ interface BuiltinIndex {
 export async function initModels(): Promise<void> {
   const entries: ModelEntry[] = [];
   try {
-    const index = (await (await fetch('models/index.json')).json()) as BuiltinIndex;
+    const index = (await (await fetchShipped('models/index.json')).json()) as BuiltinIndex;
     for (const m of index.models) {
       fileSources.set(m.id, async () =>
         Promise.all(
           m.files.map(async (path) => {
-            const r = await fetch(m.base + path);
-            if (!r.ok) throw new Error(`${m.base}${path}: HTTP ${r.status}`);
+            const r = await fetchShipped(m.base + path);
             return { path, file: await r.blob() };
           }),
         ),
