@@ -5,6 +5,8 @@ import { assertLabelGrid } from '../../core/io/volume/volume';
 import { looksLikeCT } from '../../core/io/volume/volume-info';
 import { fetchShipped } from '../fetch-shipped';
 import { activeScan, newId, useStore } from '../store';
+import { uniqueName } from '../unique-name';
+import { viewerReady } from '../viewer/viewer-instance';
 import { openVolumeFile } from '../workers';
 
 export interface NamedFile {
@@ -79,19 +81,30 @@ async function loadOne(f: NamedFile, forceLabels: boolean, table: LabelTable | u
     } else {
       store.addScan({
         id: newId('scan'),
-        name: f.name,
+        name: uniqueName(
+          f.name,
+          useStore.getState().scans.map((s) => s.name),
+        ),
         volume: opened.volume,
         info: opened.info,
         display: opened.display,
         isCT: looksLikeCT(opened.info),
       });
     }
+    // The real load time is until it is on screen: reading, then NiiVue building and drawing it.
+    await drawn();
     store.endJob(jobId, `Loaded ${f.name} in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   } catch (e) {
     store.endJob(jobId);
     if (isTesseraError(e) && e.code === 'cancelled') return;
     store.showError(describeError(e), hintFor(e));
   }
+}
+
+/** After React has handed the new state to the viewer (next frames), wait until it has drawn it. */
+async function drawn(): Promise<void> {
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await (await viewerReady).settled();
 }
 
 function hintFor(e: unknown): string | undefined {

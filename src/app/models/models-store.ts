@@ -3,6 +3,7 @@ import type { InspectedModel } from '../../core/model/bundle/model-service';
 import type { ModelSummary } from '../../core/model/bundle/open-bundle';
 import { type CheckpointChoice, checkpointNamesInFolds } from '../../core/model/bundle/results-folder';
 import { fetchShipped } from '../fetch-shipped';
+import { uniqueName } from '../unique-name';
 import { inspectModelFiles } from '../workers';
 import {
   deleteStoredModel,
@@ -202,7 +203,10 @@ export async function importModel(
   const id = `${origin === 'fine-tuned' ? 'finetuned' : 'model'}-${Date.now().toString(36)}`;
   const entry: StoredModelEntry = {
     id,
-    name: displayName ?? (inspected.summary.name || name),
+    name: uniqueName(
+      displayName ?? (inspected.summary.name || name),
+      useModels.getState().models.map((m) => m.name),
+    ),
     paths: files.map((f) => f.path),
     sizeBytes: files.reduce((n, f) => n + f.file.size, 0),
     importedAt: new Date().toISOString(),
