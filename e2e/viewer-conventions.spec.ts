@@ -37,7 +37,7 @@ test('the viewer as clinicians expect: outline, radiological convention, readout
   await page.getByTestId('file-input').setInputFiles(ANATOMICAL);
   await expect(page.getByTestId('scan-name')).toHaveText('nibabel_anatomical.nii');
   await expect(page.getByTestId('cursor-readout')).toHaveText('');
-  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  await canvas.click({ position: { x: box.width / 2 + 15, y: box.height / 2 + 10 } });
   await expect(page.getByTestId('cursor-readout')).toContainText('value');
   await expect(page.getByTestId('cursor-readout')).not.toContainText('HU');
   await expect(page.getByTestId('header-panel')).not.toContainText('HU');
@@ -77,13 +77,19 @@ test('nothing in the right panel is clipped at 1280×800', async ({ page }) => {
       const panel = document.querySelector('.right-panel');
       if (!panel) return ['no .right-panel'];
       const out: string[] = [];
+      const p = panel.getBoundingClientRect();
       for (const el of panel.querySelectorAll<HTMLElement>('*')) {
-        if (!el.offsetParent || el.children.length > 0 || !el.textContent?.trim()) continue;
-        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
-          out.push(el.textContent.trim().slice(0, 60));
+        if (!el.offsetParent || el.tagName === 'OPTION' || el.closest('svg')) continue;
+        const text = (el.textContent ?? '').trim().slice(0, 60) || el.tagName;
+        const style = getComputedStyle(el);
+        if (
+          el.scrollWidth > el.clientWidth + 1 &&
+          (style.overflowX === 'hidden' || style.textOverflow === 'ellipsis')
+        )
+          out.push(`cut: ${text}`);
         const r = el.getBoundingClientRect();
-        const p = panel.getBoundingClientRect();
-        if (r.right > p.right + 1) out.push(`past the panel: ${el.textContent.trim().slice(0, 60)}`);
+        if (r.width > 0 && r.right > p.right + 1 && style.position !== 'fixed')
+          out.push(`past the panel: ${text}`);
       }
       return out;
     });

@@ -2,7 +2,7 @@
 // Reads and decompresses dropped volumes off the main thread. The result is one buffer, transferred:
 // an uncompressed NIfTI for NiiVue whose voxel part is also the Volume's data (no second copy).
 
-import { cropBox } from '../src/core/inference/tile-grid';
+import { cropBox, rasterizeTiles, type TileGrid } from '../src/core/inference/tile-grid';
 import { writeNifti } from '../src/core/io/volume/nifti-writer';
 import { readVolume } from '../src/core/io/volume/read-volume';
 import { typedView, type Volume, type VoxelArray } from '../src/core/io/volume/volume';
@@ -31,4 +31,14 @@ function cropBoxOf({ data, shape }: { data: VoxelArray; shape: number[] }) {
   return cropBox([data], [shape[2], shape[1], shape[0]]);
 }
 
-serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), { open, cropBox: cropBoxOf });
+/** The tile grid as a label volume: a pass over every voxel, kept off the page while a slider moves. */
+function rasterize(o: { grid: TileGrid; shape: [number, number, number]; grid_: boolean; patch: boolean }) {
+  const data = rasterizeTiles(o.grid, o.shape, { grid: o.grid_, patch: o.patch });
+  return withTransfer(data, [data.buffer]);
+}
+
+serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), {
+  open,
+  cropBox: cropBoxOf,
+  rasterizeTiles: rasterize,
+});

@@ -1,6 +1,7 @@
 import type { DatasetRequest, FingerprintedDataset } from '../../workers/dataset.worker';
 import type { SegmentRequest, SegmentResult } from '../../workers/inference.worker';
 import type { OpenedVolume } from '../../workers/io.worker';
+import type { TileGrid } from '../core/inference/tile-grid';
 import type { InspectedModel } from '../core/model/bundle/model-service';
 import type { CheckpointChoice } from '../core/model/bundle/results-folder';
 import type { Progress } from '../core/parallel/rpc';
@@ -30,6 +31,20 @@ export function cropBoxInWorker(data: ArrayLike<number>, shape: number[]): Promi
 /** Read and decompress a file in the I/O worker. The File handle is cloned, its bytes never copied here. */
 export function openVolumeFile(file: Blob, name: string, signal?: AbortSignal): Promise<OpenedVolume> {
   return ioWorker().call<OpenedVolume>('open', { file, name }, { signal });
+}
+
+/** The tile grid drawn as a label volume, in the I/O worker. */
+export function rasterizeTilesInWorker(
+  grid: TileGrid,
+  shape: [number, number, number],
+  options: { grid: boolean; patch: boolean },
+): Promise<Uint8Array> {
+  return ioWorker().call<Uint8Array>('rasterizeTiles', {
+    grid,
+    shape,
+    grid_: options.grid,
+    patch: options.patch,
+  });
 }
 
 let inference: WorkerClient | null = null;

@@ -60,7 +60,10 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
 
   // Another scan: the readout under the cursor belonged to the old one, and its frame too.
   const scanId = scan?.id ?? null;
+  const shownScan = useRef<string | null>(null);
   useEffect(() => {
+    if (shownScan.current === scanId) return;
+    shownScan.current = scanId;
     useStore.getState().setCursor(null);
     useViewerSettings.getState().setFrame(0);
   }, [scanId]);
@@ -70,7 +73,8 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
   }, [radiological]);
 
   useEffect(() => {
-    void readyRef.current?.then((c) => c.setFrame(frame));
+    // a new scan's volume starts at frame 0 in NiiVue; re-apply the chosen one
+    void readyRef.current?.then((c) => c.setFrame(scanId ? frame : 0));
   }, [frame, scanId]);
 
   useEffect(() => {
