@@ -33,7 +33,8 @@ test('the GPU-memory slider is live with a scan loaded: no step blocks the page 
     await expect(page.getByTestId('gpu-memory-value')).toHaveText(`${gb} GB`);
     patches.add((await page.getByTestId('patch-size').textContent()) ?? '');
   }
-  await page.waitForTimeout(1500);
+  // long tasks are reported after they end: give the last step's one time to arrive
+  await page.waitForTimeout(150);
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
   // the plan did change along the way (Liver's patch is memory-bound) …
   expect(patches.size).toBeGreaterThan(1);
@@ -43,6 +44,10 @@ test('the GPU-memory slider is live with a scan loaded: no step blocks the page 
     `long tasks: ${longTasks.map((d) => d.toFixed(0)).join(', ')}`,
   ).toBeLessThan(100);
   await expect(page.getByTestId('memory-note')).toHaveCount(0);
+  // once the slider rests, the tiles of the final plan are drawn
+  const finalPatch = (await page.getByTestId('patch-size').textContent()) ?? '';
+  await expect(page.getByTestId('tile-count')).toBeVisible();
+  expect(finalPatch).not.toBe('');
 
   // Hippocampus: the patch covers the median image and the batch is capped — the panel says so
   await page.getByTestId('plan-preset').selectOption('Dataset004_Hippocampus');

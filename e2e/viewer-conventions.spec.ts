@@ -31,13 +31,14 @@ test('the viewer as clinicians expect: outline, radiological convention, readout
 
   // the cursor readout is in HU on the CT …
   const box = (await canvas.boundingBox())!;
-  await canvas.click({ position: { x: box.width / 2, y: box.height / 2 } });
+  // (a point in the first 2-D tile of the multiplanar layout)
+  await canvas.click({ position: { x: box.width * 0.2, y: box.height * 0.25 } });
   await expect(page.getByTestId('cursor-readout')).toContainText('HU');
   // … and reset when another scan opens; that MR has no HU anywhere
   await page.getByTestId('file-input').setInputFiles(ANATOMICAL);
   await expect(page.getByTestId('scan-name')).toHaveText('nibabel_anatomical.nii');
   await expect(page.getByTestId('cursor-readout')).toHaveText('');
-  await canvas.click({ position: { x: box.width / 2 + 15, y: box.height / 2 + 10 } });
+  await canvas.click({ position: { x: box.width * 0.25, y: box.height * 0.3 } });
   await expect(page.getByTestId('cursor-readout')).toContainText('value');
   await expect(page.getByTestId('cursor-readout')).not.toContainText('HU');
   await expect(page.getByTestId('header-panel')).not.toContainText('HU');

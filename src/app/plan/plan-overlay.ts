@@ -38,6 +38,8 @@ export interface TileSummary {
 
 /** Drawn overlays by what they show, so a memory step that leaves the patch as it was redraws nothing. */
 const drawn = new Map<string, Overlay>();
+/** How long the plan must stay put before its tiles are drawn on the scan. */
+const OVERLAY_SETTLE_MS = 300;
 const grids = new Map<string, TileGrid>();
 
 /**
@@ -71,22 +73,30 @@ export function usePlanOverlay(): TileSummary | null {
   useEffect(() => {
     if (!key || !grid || !scan || !(showPatch || showGrid)) return setOverlay(null);
     const known = drawn.get(key);
-    if (known) return setOverlay(known);
+    if (known) {
+      const timer = setTimeout(() => setOverlay(known), OVERLAY_SETTLE_MS);
+      return () => clearTimeout(timer);
+    }
     let live = true;
-    void rasterizeTilesInWorker(grid, zyxShape(scan.volume), { grid: showGrid, patch: showPatch }).then(
-      (data) => {
-        const o: Overlay = {
-          data,
-          names: { 1: 'patch', 2: 'tile' },
-          colors: { 1: [255, 210, 40], 2: [64, 191, 255] },
-        };
-        if (drawn.size > 16) drawn.clear();
-        drawn.set(key, o);
-        if (live) setOverlay(o);
-      },
-    );
+    // Redraw the boxes once the slider rests: NiiVue rebuilding a full-size label layer is the one cost a
+    // step cannot afford (seconds on a software renderer), and intermediate positions are never looked at.
+    const timer = setTimeout(() => {
+      void rasterizeTilesInWorker(grid, zyxShape(scan.volume), { grid: showGrid, patch: showPatch }).then(
+        (data) => {
+          const o: Overlay = {
+            data,
+            names: { 1: 'patch', 2: 'tile' },
+            colors: { 1: [255, 210, 40], 2: [64, 191, 255] },
+          };
+          if (drawn.size > 16) drawn.clear();
+          drawn.set(key, o);
+          if (live) setOverlay(o);
+        },
+      );
+    }, OVERLAY_SETTLE_MS);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [key, grid, scan, showPatch, showGrid]);
   if (!scan || !grid) return null;
