@@ -71,3 +71,17 @@ describe('scan against model, before running', () => {
     expect(checkScanAgainstModel({ ...scan, spacingZyx: [1.4, 1, 1.2], channels: 2 }, model)).toEqual([]);
   });
 });
+
+describe('CT by Hounsfield range', () => {
+  const SHARED_VOLUMES = path.resolve('../shared/data/volumes');
+  it.each([
+    ['ct/ts_example_ct.nii.gz', true],
+    ['ct/ts_example_ct_sm.nii.gz', true],
+    ['mr/nibabel_anatomical.nii', false], // an MR reaching -610: not air, not CT
+    ['mr/ts_example_mr_sm.nii.gz', false],
+    ['nrrd/pyradiomics_brain1_image.nrrd', false],
+    ['4d/nibabel_example4d.nii.gz', false],
+  ])('%s → CT %s', async (file, ct) => {
+    expect((await scanFacts(path.join(SHARED_VOLUMES, file))).isCT).toBe(ct);
+  });
+});
