@@ -13,11 +13,21 @@ test('researcher flow: fine-tune the demo model on the scan’s labels (matched 
   await page.getByRole('tab', { name: 'Fine-tune' }).click();
   const cases = page.getByTestId('finetune-cases');
   await expect(cases).toContainText('by name: spleen, kidney_right, kidney_left, liver');
+  // nothing is chosen for the user, and the page says why it cannot start
+  await expect(page.getByTestId('ft-prepare')).toBeDisabled();
+  await expect(page.getByTestId('ft-blocked-reason')).toContainText('needs training data');
   await cases.locator('input[type=checkbox]').check();
+  await expect(page.getByTestId('ft-blocked-reason')).toHaveCount(0);
+  await expect(page.getByTestId('ft-validation-note')).toContainText(
+    'the validation case is a training case',
+  );
   await page.getByTestId('ft-patch').fill('16,32,32');
   await page.getByTestId('ft-epochs').fill('2');
   await page.getByTestId('ft-iterations').fill('4');
   await page.getByTestId('ft-backend').selectOption('cpu');
+  // the time is measured (one iteration) and shown before Start
+  await page.getByTestId('ft-prepare').click();
+  await expect(page.getByTestId('ft-estimate')).toContainText('Estimated time: about', { timeout: 300_000 });
   await page.getByTestId('ft-start').click();
   await expect(page.getByTestId('training-chart')).toBeVisible({ timeout: 300_000 });
   await expect(page.getByTestId('ft-use')).toBeVisible({ timeout: 300_000 });
@@ -33,6 +43,12 @@ test('researcher flow: fine-tune the demo model on the scan’s labels (matched 
   const names = [...zip.entries.keys()];
   expect(names).toContain('nnUNetTrainer__nnUNetPlans__3d_fullres_tiny/plans.json');
   expect(names).toContain('nnUNetTrainer__nnUNetPlans__3d_fullres_tiny/dataset.json');
+  expect(names).toContain('nnUNetTrainer__nnUNetPlans__3d_fullres_tiny/model.onnx');
+  // valid MS-DOS timestamps (this year), not the zero date unzip reports as damage
+  const bytes = fs.readFileSync(saved);
+  const dosDate = bytes.readUInt16LE(12);
+  expect(1980 + (dosDate >> 9)).toBe(new Date().getFullYear());
+  expect((dosDate >> 5) & 15).toBe(new Date().getMonth() + 1);
   const ckptName = names.find((n) => n.endsWith('checkpoint_final.pth'))!;
   const ckpt = await readNnunetCheckpoint(
     bytesSource(await readZipEntry(zip, ckptName), 'checkpoint_final.pth'),
@@ -48,4 +64,13 @@ test('researcher flow: fine-tune the demo model on the scan’s labels (matched 
   await page.getByTestId('segment').click();
   await expect(page.getByTestId('segment-timing')).toContainText('on wasm', { timeout: 300_000 });
   await expect(page.getByTestId('label-list')).toContainText('(fine-tuned)');
+
+  // that segmentation is listed for training as what it is, and choosing it warns
+  await page.getByRole('tab', { name: 'Fine-tune' }).click();
+  const output = cases.locator('li', { hasText: 'model output, uncorrected' });
+  await expect(output).toHaveCount(1);
+  await output.locator('input[type=checkbox]').check();
+  await expect(page.getByTestId('ft-uncorrected-warning')).toContainText(
+    "a model's own output, not corrected",
+  );
 });

@@ -28,6 +28,8 @@ test('clinician flow: demo CT → Segment → labels with names and mL → the s
   await expect(page.getByTestId('tile-estimate')).toContainText('1 network evaluation');
   const onWasm = await segmentWith(page, 'wasm');
   expect(onWasm).toContain('liver');
+  // the built-in CT model is a demonstration: said beside its numbers
+  await expect(page.getByTestId('demo-note')).toContainText('volumes are not measurements');
   expect(onWasm).toContain('spleen');
   await expect(page.getByTestId('label-list')).toContainText('segmentation');
   const onGpu = await segmentWith(page, 'webgpu');

@@ -13,6 +13,7 @@ import type { DatasetFingerprint } from '../src/core/nnunet/plans-types';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
+import { workerEndpoint } from '../src/core/parallel/worker-endpoint';
 import { type IntensityHistogram, intensityHistograms } from '../src/core/planning/intensity-histogram';
 import { extractFingerprintInPool } from '../src/core/planning/pool-fingerprint';
 
@@ -45,11 +46,12 @@ async function fingerprint(req: DatasetRequest, ctx: HandlerContext): Promise<Fi
     throw new TesseraError('bad-dataset', `${source.name}/${errors[0].file}`, errors[0].message);
   pool ??= new WorkerPool(
     () =>
-      webEndpoint(
+      workerEndpoint(
         new Worker(new URL('./planning.worker.ts', import.meta.url), {
           type: 'module',
           name: 'tessera-planning',
         }),
+        'planning',
       ),
     defaultPoolSize(navigator.hardwareConcurrency),
   );

@@ -15,6 +15,7 @@ import type { Volume } from '../src/core/io/volume/volume';
 import { fileSetFromFiles } from '../src/core/model/bundle/file-set';
 import { inspectModel, type ModelFiles } from '../src/core/model/bundle/model-service';
 import { openModelBundle } from '../src/core/model/bundle/open-bundle';
+import type { CheckpointChoice } from '../src/core/model/bundle/results-folder';
 import { chooseVariant } from '../src/core/model/onnx/variant';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { isCancelled, type JobEvent } from '../src/core/parallel/job';
@@ -55,6 +56,8 @@ export interface SegmentRequest {
   volumes: Volume[];
   backend: 'auto' | Backend;
   folds?: string[];
+  /** nnU-Net's -chk: which checkpoint file each fold is read from (default: final, else best). */
+  checkpoint?: CheckpointChoice;
   tta: boolean;
   tileStepSize: number;
   /** which postprocessing.json to apply (nnU-Net's rule by default: the results folder's root one) */
@@ -75,10 +78,12 @@ export interface SegmentResult {
 let loaded: { key: string; predictor: Predictor } | null = null;
 
 async function predictorFor(req: SegmentRequest, backend: Backend, features: string[]): Promise<Predictor> {
-  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}|${req.postprocessing ?? 'root'}`;
+  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}|${req.postprocessing ?? 'root'}|${req.checkpoint ?? 'auto'}`;
   if (loaded?.key === key) return loaded.predictor;
   await release();
-  const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files));
+  const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files), {
+    checkpoint: req.checkpoint,
+  });
   const predictor = await openPredictor(
     bundle,
     {

@@ -5,7 +5,7 @@
 import charlsWasm from '@cornerstonejs/codec-charls/decodewasm?url';
 import libjpegTurboWasm from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm?url';
 import openjpegWasm from '@cornerstonejs/codec-openjpeg/decodewasm?url';
-import { cropBox } from '../src/core/inference/tile-grid';
+import { cropBox, rasterizeTiles, type TileGrid } from '../src/core/inference/tile-grid';
 import { setCodecWasmLocator } from '../src/core/io/dicom/codecs';
 import { type DicomListing, dropBytes, scanDrop } from '../src/core/io/dicom/dicom-drop';
 import { parseDicomInstance } from '../src/core/io/dicom/dicom-instance';
@@ -104,10 +104,17 @@ function cropBoxOf({ data, shape }: { data: VoxelArray; shape: number[] }) {
   return cropBox([data], [shape[2], shape[1], shape[0]]);
 }
 
+/** The tile grid as a label volume: a pass over every voxel, kept off the page while a slider moves. */
+function rasterize(o: { grid: TileGrid; shape: [number, number, number]; grid_: boolean; patch: boolean }) {
+  const data = rasterizeTiles(o.grid, o.shape, { grid: o.grid_, patch: o.patch });
+  return withTransfer(data, [data.buffer]);
+}
+
 serve(webEndpoint(self as unknown as DedicatedWorkerGlobalScope), {
   open,
   cropBox: cropBoxOf,
   scanDicom,
   openDicomSeries,
   readDicomSeg,
+  rasterizeTiles: rasterize,
 });

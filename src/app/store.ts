@@ -28,6 +28,8 @@ export interface LabelMap {
   version?: number;
   /** explicit colours (from a model card); else the default palette */
   colors?: Record<number, [number, number, number]>;
+  /** Made by a demonstration model: its volumes are not measurements (shown beside the table). */
+  demonstration?: boolean;
 }
 
 export type Mode = 'view' | 'plan' | 'segment' | 'finetune';

@@ -1,13 +1,15 @@
 import type { DatasetRequest, FingerprintedDataset } from '../../workers/dataset.worker';
 import type { SegmentRequest, SegmentResult } from '../../workers/inference.worker';
 import type { OpenedVolume } from '../../workers/io.worker';
+import type { TileGrid } from '../core/inference/tile-grid';
 import type { DicomListing } from '../core/io/dicom/dicom-drop';
 import type { SegSegmentInfo } from '../core/io/dicom/seg-reader';
 import type { Volume, VoxelArray } from '../core/io/volume/volume';
 import type { InspectedModel } from '../core/model/bundle/model-service';
-import { webEndpoint } from '../core/parallel/endpoints';
+import type { CheckpointChoice } from '../core/model/bundle/results-folder';
 import type { JobEvent, Progress } from '../core/parallel/job';
 import { type CallOptions, WorkerClient } from '../core/parallel/rpc';
+import { workerEndpoint } from '../core/parallel/worker-endpoint';
 import type { BBox3 } from '../core/preprocessing/crop';
 
 /** Lazily started workers, one client per kind; the page never does heavy work itself. */
@@ -19,7 +21,7 @@ function ioWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-io',
     });
-    io = new WorkerClient(webEndpoint(worker));
+    io = new WorkerClient(workerEndpoint(worker, 'I/O'));
   }
   return io;
 }
@@ -34,6 +36,20 @@ export function openVolumeFile(file: Blob, name: string, signal?: AbortSignal): 
   return ioWorker().call<OpenedVolume>('open', { file, name }, { signal });
 }
 
+/** The tile grid drawn as a label volume, in the I/O worker. */
+export function rasterizeTilesInWorker(
+  grid: TileGrid,
+  shape: [number, number, number],
+  options: { grid: boolean; patch: boolean },
+): Promise<Uint8Array> {
+  return ioWorker().call<Uint8Array>('rasterizeTiles', {
+    grid,
+    shape,
+    grid_: options.grid,
+    patch: options.patch,
+  });
+}
+
 let inference: WorkerClient | null = null;
 
 function inferenceWorker(): WorkerClient {
@@ -42,7 +58,7 @@ function inferenceWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-inference',
     });
-    inference = new WorkerClient(webEndpoint(worker));
+    inference = new WorkerClient(workerEndpoint(worker, 'inference'));
   }
   return inference;
 }
@@ -51,8 +67,9 @@ function inferenceWorker(): WorkerClient {
 export function inspectModelFiles(
   name: string,
   files: { path: string; file: Blob }[],
+  checkpoint?: CheckpointChoice,
 ): Promise<InspectedModel> {
-  return inferenceWorker().call<InspectedModel>('inspect', { name, files });
+  return inferenceWorker().call<InspectedModel>('inspect', { name, files, checkpoint });
 }
 
 /** Segment a case; the worker keeps the model's predictor between calls. */
@@ -68,7 +85,7 @@ function datasetWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-dataset',
     });
-    datasets = new WorkerClient(webEndpoint(worker));
+    datasets = new WorkerClient(workerEndpoint(worker, 'dataset'));
   }
   return datasets;
 }
@@ -91,7 +108,7 @@ export function trainWorker(): WorkerClient {
       type: 'module',
       name: 'tessera-train',
     });
-    training = new WorkerClient(webEndpoint(worker));
+    training = new WorkerClient(workerEndpoint(worker, 'training'));
   }
   return training;
 }

@@ -21,8 +21,10 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   options: T,
   allowPositionals = true,
 ) {
+  // nnU-Net's multi-letter flag (-chk checkpoint_latest.pth), which parseArgs cannot declare as a short one.
+  const args = 'checkpoint' in options ? argv.map((a) => (a === '-chk' ? '--checkpoint' : a)) : argv;
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (e) {
     throw new TesseraError('bad-argument', `tessera ${command}`, (e as Error).message.split('\n')[0]);
   }

@@ -3,8 +3,11 @@ import { type LabelTable, parseLabelTable } from '../../core/io/volume/label-tab
 import { VOLUME_EXTENSIONS } from '../../core/io/volume/read-volume';
 import { assertLabelGrid } from '../../core/io/volume/volume';
 import { looksLikeCT } from '../../core/io/volume/volume-info';
+import { fetchShipped } from '../fetch-shipped';
 import { runJob } from '../jobs';
 import { activeScan, newId, useStore } from '../store';
+import { uniqueName } from '../unique-name';
+import { viewerReady } from '../viewer/viewer-instance';
 import { openVolumeFile } from '../workers';
 
 export interface NamedFile {
@@ -75,15 +78,27 @@ async function loadOne(f: NamedFile, forceLabels: boolean, table: LabelTable | u
       } else {
         store.addScan({
           id: newId('scan'),
-          name: f.name,
+          // the same file twice: "name (2)", never two entries that look the same
+          name: uniqueName(
+            f.name,
+            useStore.getState().scans.map((s) => s.name),
+          ),
           volume: opened.volume,
           info: opened.info,
           display: opened.display,
           isCT: looksLikeCT(opened.info),
         });
       }
+      // The real load time is until it is on screen: reading, then NiiVue building and drawing it.
+      await drawn();
     },
   });
+}
+
+/** After React has handed the new state to the viewer (next frames), wait until it has drawn it. */
+async function drawn(): Promise<void> {
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await (await viewerReady).settled();
 }
 
 function hintFor(e: unknown): string | undefined {
@@ -114,7 +129,7 @@ export async function loadDemoCT(): Promise<void> {
     const [ct, seg, names] = await Promise.all([
       fetchFile('demo/ts_example_ct_sm.nii.gz'),
       fetchFile('demo/ts_example_ct_sm_seg.nii.gz'),
-      fetch('demo/totalsegmentator_total_labels.json').then((r) => r.json()),
+      fetchShipped('demo/totalsegmentator_total_labels.json').then((r) => r.json()),
     ]);
     await loadFiles([ct]);
     await loadFiles([seg], {
@@ -131,8 +146,7 @@ export async function loadDemoCT(): Promise<void> {
 }
 
 async function fetchFile(url: string): Promise<NamedFile> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  const r = await fetchShipped(url);
   return { name: url.split('/').pop() ?? url, file: await r.blob() };
 }
 

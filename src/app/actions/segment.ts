@@ -51,6 +51,7 @@ export async function segmentActiveScan(): Promise<void> {
           volumes: volumes.map((v) => ({ ...v, data: v.data.slice() })),
           backend: models.backend,
           folds: models.folds.length ? models.folds : undefined,
+          checkpoint: entry.checkpoint,
           tta: models.tta,
           tileStepSize: models.tileStepSize,
           postprocessing: models.crossvalPostprocessing ? 'crossval' : 'root',
@@ -93,6 +94,7 @@ export async function segmentActiveScan(): Promise<void> {
     names,
     colors: Object.keys(colors).length ? colors : undefined,
     origin: 'segmentation',
+    demonstration: entry.demonstration,
   });
   useStore.setState({
     lastSegmentation: {

@@ -12,37 +12,53 @@ export function LabelTable() {
     [scan, map],
   );
   if (!scan || !map) return <p className="muted">No label map shown.</p>;
+  if (stats.length === 0)
+    return (
+      <p className="empty-result" data-testid="no-structure">
+        {map.origin === 'segmentation'
+          ? 'No structure found: the model labelled every voxel background.'
+          : 'No structure found: this label map is all background.'}
+      </p>
+    );
   return (
-    <table className="label-table" data-testid="label-table">
-      <thead>
-        <tr>
-          <th />
-          <th>Label</th>
-          <th className="num">Voxels</th>
-          <th className="num">mL</th>
-          <th className="num">Mean{scan.isCT ? ' HU' : ''}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {stats.map((s) => (
-          <tr
-            key={s.value}
-            data-label={map.names[s.value] ?? `label ${s.value}`}
-            data-voxels={s.voxels}
-            data-ml={s.volumeMl.toFixed(3)}
-          >
-            <td>
-              <span className="swatch" style={{ background: cssColor(labelColor(s.value, map.colors)) }} />
-            </td>
-            <td className="label-name">
-              {map.names[s.value] ?? `label ${s.value}`} <span className="muted">({s.value})</span>
-            </td>
-            <td className="num">{s.voxels.toLocaleString()}</td>
-            <td className="num">{s.volumeMl.toFixed(1)}</td>
-            <td className="num">{s.meanIntensity.toFixed(1)}</td>
+    <>
+      {map.demonstration && (
+        <p className="demo-note" data-testid="demo-note">
+          Demonstration model — volumes are not measurements. A tiny network shipped to show the workflow, not
+          trained to clinical accuracy.
+        </p>
+      )}
+      <table className="label-table" data-testid="label-table">
+        <thead>
+          <tr>
+            <th />
+            <th>Label</th>
+            <th className="num">Voxels</th>
+            <th className="num">mL</th>
+            <th className="num">Mean{scan.isCT ? ' HU' : ''}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {stats.map((s) => (
+            <tr
+              key={s.value}
+              data-label={map.names[s.value] ?? `label ${s.value}`}
+              data-voxels={s.voxels}
+              data-ml={s.volumeMl.toFixed(3)}
+            >
+              <td>
+                <span className="swatch" style={{ background: cssColor(labelColor(s.value, map.colors)) }} />
+              </td>
+              <td className="label-name">
+                {map.names[s.value] ?? `label ${s.value}`} <span className="muted">({s.value})</span>
+              </td>
+              <td className="num">{s.voxels.toLocaleString()}</td>
+              <td className="num">{s.volumeMl.toFixed(1)}</td>
+              <td className="num">{s.meanIntensity.toFixed(1)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

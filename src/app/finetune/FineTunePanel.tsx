@@ -6,10 +6,14 @@ import {
   cancelFineTune,
   downloadFineTunedModel,
   pauseFineTune,
+  prepareFineTune,
   startFineTune,
 } from './finetune-actions';
 import { useFineTune } from './finetune-store';
-import { mapLabels } from './label-mapping';
+import { startBlocker, trainingCandidates, validationNote } from './training-data';
+
+const duration = (ms: number) =>
+  ms < 90_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
 
 const GB = (b: number) => `${(b / 2 ** 30).toFixed(2)} GB`;
 
@@ -63,16 +67,14 @@ export function FineTunePanel() {
   const info = model?.details && 'configuration' in model.details ? (model.details as NnunetModelInfo) : null;
   const scans = useStore((s) => s.scans);
   const labelMaps = useStore((s) => s.labelMaps);
-  const activeLabelMapId = useStore((s) => s.activeLabelMapId);
-  const { settings, selected, status, summary, message, epochs, setSettings, toggleScan } = useFineTune();
+  const { settings, selected, status, summary, message, epochs, estimate, setSettings, toggleLabelMap } =
+    useFineTune();
   const busy = status === 'preparing' || status === 'running' || status === 'paused';
-  const candidates = scans
-    .map((scan) => {
-      const maps = labelMaps.filter((m) => m.scanId === scan.id);
-      const map = maps.find((m) => m.id === activeLabelMapId) ?? maps.at(-1);
-      return { scan, map, mapping: map && model?.summary ? mapLabels(map, model.summary) : null };
-    })
-    .filter((c) => c.map);
+  const candidates = trainingCandidates(scans, labelMaps, model?.summary ?? null);
+  const chosen = candidates.filter((c) => selected.includes(c.map.id));
+  const blocker = startBlocker({ hasNnunetModel: !!info, chosen });
+  const valNote = validationNote(chosen.length);
+  const uncorrected = chosen.filter((c) => c.uncorrectedModelOutput);
   return (
     <>
       <section>
@@ -93,20 +95,30 @@ export function FineTunePanel() {
         {candidates.length === 0 && (
           <p className="muted">Load a scan with a label map (or segment one and correct it).</p>
         )}
+        {candidates.length > 0 && (
+          <p className="muted small">
+            Tick the label maps to train on (one per scan): nothing is chosen for you.
+          </p>
+        )}
         <ul className="item-list" data-testid="finetune-cases">
-          {candidates.map(({ scan, map, mapping }) => (
-            <li key={scan.id}>
+          {candidates.map(({ scan, map, mapping, uncorrectedModelOutput }) => (
+            <li key={map.id}>
               <label className="field checkbox item">
                 <input
                   type="checkbox"
-                  checked={selected.includes(scan.id)}
-                  onChange={() => toggleScan(scan.id)}
+                  checked={selected.includes(map.id)}
+                  onChange={() =>
+                    toggleLabelMap(
+                      map.id,
+                      candidates.filter((c) => c.scan.id === scan.id).map((c) => c.map.id),
+                    )
+                  }
                   disabled={busy}
                 />
                 <span>
                   <span className="item-name">{scan.name}</span>
                   <span className="item-meta">
-                    {map!.name}
+                    {map.name} ({uncorrectedModelOutput ? 'model output, uncorrected' : map.origin})
                     {mapping &&
                       (mapping.matched.length
                         ? ` · ${mapping.byName ? 'by name' : 'by value'}: ${mapping.matched.map((m) => m.name).join(', ')}${mapping.dropped.length ? ` (${mapping.dropped.length} other labels → background)` : ''}`
@@ -117,6 +129,18 @@ export function FineTunePanel() {
             </li>
           ))}
         </ul>
+        {uncorrected.length > 0 && (
+          <p className="scan-warning" data-testid="ft-uncorrected-warning">
+            {uncorrected.map((c) => c.map.name).join(', ')} {uncorrected.length > 1 ? 'are' : 'is'} a model's
+            own output, not corrected: training on it teaches the model its own mistakes. Correct it first
+            (View → Edit labels) or use a reference segmentation.
+          </p>
+        )}
+        {valNote && (
+          <p className="muted small" data-testid="ft-validation-note">
+            {valNote}
+          </p>
+        )}
       </section>
       <section>
         <h2>Settings</h2>
@@ -205,15 +229,28 @@ export function FineTunePanel() {
           freeze the encoder (train the decoder only: faster, less memory)
         </label>
         <div className="row">
-          <button
-            type="button"
-            className="primary"
-            disabled={busy || !info || selected.length === 0}
-            onClick={() => void startFineTune()}
-            data-testid="ft-start"
-          >
-            {status === 'preparing' ? 'Preparing…' : 'Start'}
-          </button>
+          {status !== 'ready' && (
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || !!blocker}
+              onClick={() => void prepareFineTune()}
+              data-testid="ft-prepare"
+              title="Preprocess the cases, load the model and time one iteration"
+            >
+              {status === 'preparing' ? 'Preparing…' : 'Prepare (times one iteration)'}
+            </button>
+          )}
+          {status === 'ready' && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void startFineTune()}
+              data-testid="ft-start"
+            >
+              Start
+            </button>
+          )}
           {(status === 'running' || status === 'paused') && (
             <button type="button" onClick={() => pauseFineTune(status === 'running')}>
               {status === 'running' ? 'Pause' : 'Resume'}
@@ -225,6 +262,24 @@ export function FineTunePanel() {
             </button>
           )}
         </div>
+        {blocker && !busy && (
+          <p className="muted small" data-testid="ft-blocked-reason">
+            {blocker}
+          </p>
+        )}
+        {!blocker && status === 'idle' && (
+          <p className="muted small">
+            Prepare times the first iteration, then the estimated time is shown here before you Start.
+          </p>
+        )}
+        {estimate && (
+          <p className="small" data-testid="ft-estimate">
+            Estimated time: about {duration(estimate.totalMs)} for the remaining {estimate.steps - 1}{' '}
+            iteration
+            {estimate.steps - 1 === 1 ? '' : 's'} (the first took {duration(estimate.iterationMs)}, warm-up
+            included, so likely less) plus validation.
+          </p>
+        )}
       </section>
       {(summary || message) && (
         <section data-testid="ft-status">
@@ -234,6 +289,8 @@ export function FineTunePanel() {
               {status} on {summary.backend} · {summary.train.length} training / {summary.val.length}{' '}
               validation case(s) · patch {summary.patchSize.join('×')}, batch {summary.batchSize} · memory ≈{' '}
               {GB(summary.memory.peakBytes)}
+              {summary.val.every((v) => summary.train.includes(v)) &&
+                ' · validation cases are training cases'}
             </p>
           )}
           {message && <p className="muted small">{message}</p>}

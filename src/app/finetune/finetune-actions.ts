@@ -13,6 +13,7 @@ import { useStore } from '../store';
 import { trainWorker } from '../workers';
 import { useFineTune } from './finetune-store';
 import { applyMapping, mapLabels } from './label-mapping';
+import { NNUNET_FOLDS } from './training-data';
 
 /** The scans (with their shown label map) chosen for training, labels mapped into the model's values. */
 function trainingCases(): PrepareRequest['cases'] {
@@ -21,10 +22,10 @@ function trainingCases(): PrepareRequest['cases'] {
   const model = useModels.getState().models.find((m) => m.id === useModels.getState().activeModelId);
   if (!model?.summary) throw new Error('choose an nnU-Net model first');
   const cases: PrepareRequest['cases'] = [];
+  // exactly the label maps the user ticked: never "whatever is shown"
   for (const id of ft.selected) {
-    const scan = s.scans.find((x) => x.id === id);
-    const labels = s.labelMaps.filter((m) => m.scanId === id);
-    const map = labels.find((m) => m.id === s.activeLabelMapId) ?? labels.at(-1);
+    const map = s.labelMaps.find((m) => m.id === id);
+    const scan = map && s.scans.find((x) => x.id === map.scanId);
     if (!scan || !map) continue;
     const mapping = mapLabels(map, model.summary);
     if (mapping.matched.length === 0)
@@ -48,8 +49,13 @@ function trainingCases(): PrepareRequest['cases'] {
   return cases;
 }
 
-/** Prepare (preprocess the cases, build the network on WebGPU or the CPU, load the weights) and train. */
-export async function startFineTune(): Promise<void> {
+let prepared = false;
+
+/**
+ * Prepare (preprocess the cases, build the network on WebGPU or the CPU, load the weights) and run the
+ * first iteration, timed: the estimate for the whole run is shown before Start.
+ */
+export async function prepareFineTune(): Promise<void> {
   const store = useStore.getState();
   const ft = useFineTune.getState();
   const models = useModels.getState();
@@ -58,26 +64,35 @@ export async function startFineTune(): Promise<void> {
     store.showError('Fine-tuning needs an nnU-Net model (a results folder): choose one in the model list.');
     return;
   }
-  useFineTune.setState({ status: 'preparing', iterations: [], epochs: [], summary: null, message: null });
-  let backend = '';
-  await runJob<{ completed: boolean; epochs: number }>({
+  useFineTune.setState({
+    status: 'preparing',
+    iterations: [],
+    epochs: [],
+    summary: null,
+    message: null,
+    estimate: null,
+  });
+  const ready = await runJob<number>({
     kind: 'finetune',
-    title: `Fine-tuning ${entry.name}`,
+    title: `Preparing to fine-tune ${entry.name}`,
     stage: 'preparing',
     failure: 'Fine-tuning failed',
-    summary: (r, ms) => `Fine-tuned ${r.epochs} epoch(s) in ${(ms / 1000).toFixed(1)} s on ${backend}`,
-    onCancel: () => useFineTune.setState({ status: 'cancelled' }),
+    summary: (iterationMs) =>
+      `Ready to fine-tune: the first iteration took ${(iterationMs / 1000).toFixed(1)} s`,
+    onCancel: () => useFineTune.setState({ status: 'idle' }),
     onError: (e) => useFineTune.setState({ status: 'failed', message: describeError(e) }),
     run: async (job) => {
       const { name, files } = await modelFiles(entry.id);
       const st = ft.settings;
+      const cases = trainingCases();
       const summary = await trainWorker().call<PrepareSummary>(
         'train.prepare',
         {
           model: { name, files },
-          cases: trainingCases(),
+          cases,
           backend: st.backend,
-          fold: 'all',
+          // nnU-Net's fold 0 when there are enough cases for its 5 folds; else "all" (validation = training)
+          fold: cases.length >= NNUNET_FOLDS ? 0 : 'all',
           options: {
             epochs: st.epochs,
             iterationsPerEpoch: st.iterationsPerEpoch,
@@ -90,18 +105,57 @@ export async function startFineTune(): Promise<void> {
         } satisfies PrepareRequest,
         { signal: job.signal, onProgress: (p) => job.update({ stage: p.stage }) },
       );
-      backend = summary.backend;
-      useFineTune.setState({ summary, status: 'running', message: summary.backendNote ?? null });
-      job.update({
-        stage: `training on ${summary.backend}`,
-        total: summary.totalSteps,
-        startedAt: performance.now(),
-      });
+      useFineTune.setState({ summary, message: summary.backendNote ?? null });
+      job.update({ stage: `timing the first iteration on ${summary.backend}` });
+      const s0 = performance.now();
+      const first = await trainWorker().call<{ iteration: TrainerEvent; epoch: EpochEvent | null }>(
+        'train.step',
+        {},
+      );
+      const iterationMs = performance.now() - s0;
+      useFineTune.setState((s) => ({
+        status: 'ready',
+        iterations: [first.iteration as IterationEvent],
+        epochs: first.epoch ? [first.epoch] : s.epochs,
+        estimate: {
+          iterationMs,
+          steps: summary.totalSteps,
+          totalMs: iterationMs * Math.max(0, summary.totalSteps - 1),
+        },
+      }));
+      return iterationMs;
+    },
+  });
+  prepared = ready !== undefined;
+}
+
+/** Train the prepared session to the end (its first iteration is already done). */
+export async function startFineTune(): Promise<void> {
+  const store = useStore.getState();
+  const summary = useFineTune.getState().summary;
+  const entry = useModels.getState().models.find((m) => m.id === useModels.getState().activeModelId);
+  if (useFineTune.getState().status !== 'ready' || !summary || !prepared) {
+    store.showError('Prepare first: the first iteration is timed before training starts.');
+    return;
+  }
+  useFineTune.setState({ status: 'running' });
+  await runJob<{ completed: boolean; epochs: number }>({
+    kind: 'finetune',
+    title: `Fine-tuning ${entry?.name ?? 'the model'}`,
+    stage: `training on ${summary.backend}`,
+    failure: 'Fine-tuning failed',
+    summary: (r, ms) =>
+      `Fine-tuned ${r.epochs} epoch(s) in ${(ms / 1000).toFixed(1)} s on ${summary.backend}`,
+    onCancel: () => useFineTune.setState({ status: 'cancelled' }),
+    onError: (e) => useFineTune.setState({ status: 'failed', message: describeError(e) }),
+    run: async (job) => {
+      job.update({ total: summary.totalSteps });
       const result = await trainWorker().call<{ completed: boolean; epochs: number }, TrainerEvent>(
         'train.run',
         {},
         {
           signal: job.signal,
+          // the trainer's own typed events (loss, Dice, state)
           onEvent: (e) => {
             if (e.type === 'iteration') {
               useFineTune.setState((s) => ({ iterations: [...s.iterations, e as IterationEvent] }));
@@ -135,7 +189,7 @@ export function pauseFineTune(paused: boolean): void {
 }
 
 export function cancelFineTune(): void {
-  // the job's Cancel (runJob owns the AbortController)
+  // the running job's Cancel (runJob owns the AbortController)
   useStore
     .getState()
     .jobs.find((j) => j.kind === 'finetune')
@@ -144,16 +198,23 @@ export function cancelFineTune(): void {
 
 interface Exported {
   checkpoint: Uint8Array;
+  onnx: Uint8Array | null;
   fold: number | 'all';
   plansJson: string;
   datasetJson: string;
 }
 
-/** The fine-tuned weights as an nnU-Net results folder (plans.json, dataset.json, fold_X/checkpoint_final.pth). */
-async function exportResultsFolder(): Promise<{ path: string; file: Blob }[]> {
-  const r = await trainWorker().call<Exported>('train.export', { checkpoint: true, onnx: false });
+/**
+ * The fine-tuned weights as an nnU-Net results folder (plans.json, dataset.json, fold_X/checkpoint_final.pth),
+ * with `model.onnx` beside them when asked (the download; the model list reads the checkpoint).
+ */
+async function exportResultsFolder(withOnnx = false): Promise<{ path: string; file: Blob }[]> {
+  const r = await trainWorker().call<Exported>('train.export', { checkpoint: true, onnx: withOnnx });
   const enc = new TextEncoder();
+  const onnx =
+    withOnnx && r.onnx ? [{ path: 'model.onnx', file: new Blob([r.onnx as Uint8Array<ArrayBuffer>]) }] : [];
   return [
+    ...onnx,
     { path: 'plans.json', file: new Blob([enc.encode(r.plansJson)]) },
     { path: 'dataset.json', file: new Blob([enc.encode(r.datasetJson)]) },
     {
@@ -181,7 +242,7 @@ export async function adoptFineTunedModel(): Promise<void> {
 /** Download the results folder as a zip nnU-Net reads (nnUNetv2_predict -i … -d … after unzipping). */
 export async function downloadFineTunedModel(): Promise<void> {
   try {
-    const files = await exportResultsFolder();
+    const files = await exportResultsFolder(true);
     const config = useFineTune.getState().summary?.configuration ?? '3d_fullres';
     const folder = `nnUNetTrainer__nnUNetPlans__${config}`;
     const zip = writeZip(
@@ -191,6 +252,7 @@ export async function downloadFineTunedModel(): Promise<void> {
           data: new Uint8Array(await f.file.arrayBuffer()),
         })),
       ),
+      { modified: new Date() },
     );
     downloadBlob(`${folder}_finetuned.zip`, new Blob([zip], { type: 'application/zip' }));
   } catch (e) {

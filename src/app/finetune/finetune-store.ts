@@ -16,15 +16,18 @@ export interface FineTuneSettings {
 
 interface FineTuneState {
   settings: FineTuneSettings;
-  /** scan ids whose active label map trains */
+  /** label map ids chosen to train (at most one per scan), never implied by what is shown */
   selected: string[];
-  status: 'idle' | 'preparing' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+  status: 'idle' | 'preparing' | 'ready' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+  /** Measured before Start: the first iteration's time and the estimate for the whole run. */
+  estimate: { iterationMs: number; totalMs: number; steps: number } | null;
   summary: PrepareSummary | null;
   iterations: IterationEvent[];
   epochs: EpochEvent[];
   message: string | null;
   setSettings(p: Partial<FineTuneSettings>): void;
-  toggleScan(id: string): void;
+  /** Choose (or un-choose) a label map; another one of the same scan is un-chosen. */
+  toggleLabelMap(id: string, sameScan: string[]): void;
 }
 
 export const useFineTune = create<FineTuneState>((set) => ({
@@ -40,13 +43,22 @@ export const useFineTune = create<FineTuneState>((set) => ({
   },
   selected: [],
   status: 'idle',
+  estimate: null,
   summary: null,
   iterations: [],
   epochs: [],
   message: null,
-  setSettings: (p) => set((s) => ({ settings: { ...s.settings, ...p } })),
-  toggleScan: (id) =>
+  // New settings invalidate a measured estimate (and a prepared session).
+  setSettings: (p) =>
     set((s) => ({
-      selected: s.selected.includes(id) ? s.selected.filter((x) => x !== id) : [...s.selected, id],
+      settings: { ...s.settings, ...p },
+      ...(s.status === 'ready' ? { status: 'idle' as const, estimate: null } : {}),
+    })),
+  toggleLabelMap: (id, sameScan) =>
+    set((s) => ({
+      selected: s.selected.includes(id)
+        ? s.selected.filter((x) => x !== id)
+        : [...s.selected.filter((x) => !sameScan.includes(x)), id],
+      ...(s.status === 'ready' ? { status: 'idle' as const, estimate: null } : {}),
     })),
 }));

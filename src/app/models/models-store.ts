@@ -1,6 +1,9 @@
 import { create } from 'zustand';
 import type { InspectedModel } from '../../core/model/bundle/model-service';
 import type { ModelSummary } from '../../core/model/bundle/open-bundle';
+import { type CheckpointChoice, checkpointNamesInFolds } from '../../core/model/bundle/results-folder';
+import { fetchShipped } from '../fetch-shipped';
+import { uniqueName } from '../unique-name';
 import { inspectModelFiles } from '../workers';
 import {
   deleteStoredModel,
@@ -19,9 +22,15 @@ export interface ModelEntry {
   details: InspectedModel['details'] | null;
   /** a scan the model is meant for (built-in demos) */
   demoScan?: string;
+  /** A demonstration network (built-in, tiny): its volumes are not measurements. */
+  demonstration?: boolean;
   /** false when the browser had no storage for it: gone after a reload */
   persisted: boolean;
   error?: string;
+  /** nnU-Net's -chk for this model (the checkpoint picker); undefined = final, else best. */
+  checkpoint?: CheckpointChoice;
+  /** Checkpoint file names its fold_N/ folders hold, for the picker. */
+  checkpointNames?: string[];
 }
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -83,20 +92,26 @@ export async function modelFiles(
 }
 
 interface BuiltinIndex {
-  models: { id: string; name: string; base: string; files: string[]; demoScan?: string }[];
+  models: {
+    id: string;
+    name: string;
+    base: string;
+    files: string[];
+    demoScan?: string;
+    demonstration?: boolean;
+  }[];
 }
 
 /** Built-in models (public/models/index.json) and the ones imported earlier (OPFS). */
 export async function initModels(): Promise<void> {
   const entries: ModelEntry[] = [];
   try {
-    const index = (await (await fetch('models/index.json')).json()) as BuiltinIndex;
+    const index = (await (await fetchShipped('models/index.json')).json()) as BuiltinIndex;
     for (const m of index.models) {
       fileSources.set(m.id, async () =>
         Promise.all(
           m.files.map(async (path) => {
-            const r = await fetch(m.base + path);
-            if (!r.ok) throw new Error(`${m.base}${path}: HTTP ${r.status}`);
+            const r = await fetchShipped(m.base + path);
             return { path, file: await r.blob() };
           }),
         ),
@@ -108,6 +123,7 @@ export async function initModels(): Promise<void> {
         summary: null,
         details: null,
         demoScan: m.demoScan,
+        demonstration: m.demonstration === true,
         persisted: true,
       });
     }
@@ -136,11 +152,52 @@ export async function initModels(): Promise<void> {
 export async function describeModel(id: string): Promise<void> {
   try {
     const { name, files } = await modelFiles(id);
-    const inspected = await inspectModelFiles(name, files);
-    patch(id, { summary: inspected.summary, details: inspected.details, error: undefined });
+    const entry = useModels.getState().models.find((m) => m.id === id);
+    const { inspected, checkpoint, checkpointNames } = await inspectWithFallback(
+      name,
+      files,
+      entry?.checkpoint,
+    );
+    patch(id, {
+      summary: inspected.summary,
+      details: inspected.details,
+      error: undefined,
+      checkpoint,
+      checkpointNames,
+    });
   } catch (e) {
     patch(id, { error: (e as Error).message });
   }
+}
+
+/**
+ * Inspect with the chosen checkpoint; when none was chosen and no fold has checkpoint_final.pth (or _best),
+ * take the first checkpoint the folds do have — shown in the model list with why, and changeable.
+ */
+async function inspectWithFallback(
+  name: string,
+  files: { path: string; file: Blob }[],
+  checkpoint: CheckpointChoice | undefined,
+): Promise<{ inspected: InspectedModel; checkpoint?: CheckpointChoice; checkpointNames: string[] }> {
+  const checkpointNames = checkpointNamesInFolds(files.map((f) => f.path));
+  try {
+    return { inspected: await inspectModelFiles(name, files, checkpoint), checkpoint, checkpointNames };
+  } catch (e) {
+    const other = checkpointNames.find((n) => n !== 'checkpoint_final.pth' && n !== 'checkpoint_best.pth');
+    if (checkpoint || !other) throw e;
+    const fallback = other as CheckpointChoice;
+    return {
+      inspected: await inspectModelFiles(name, files, fallback),
+      checkpoint: fallback,
+      checkpointNames,
+    };
+  }
+}
+
+/** The checkpoint picker: re-read the model's folds from another checkpoint file. */
+export function setModelCheckpoint(id: string, checkpoint: CheckpointChoice | undefined): Promise<void> {
+  patch(id, { checkpoint, summary: null });
+  return describeModel(id);
 }
 
 function patch(id: string, p: Partial<ModelEntry>): void {
@@ -157,11 +214,14 @@ export async function importModel(
   origin: ModelEntry['origin'] = 'imported',
   displayName?: string,
 ): Promise<ModelEntry> {
-  const inspected = await inspectModelFiles(name, files);
+  const { inspected, checkpoint, checkpointNames } = await inspectWithFallback(name, files, undefined);
   const id = `${origin === 'fine-tuned' ? 'finetuned' : 'model'}-${Date.now().toString(36)}`;
   const entry: StoredModelEntry = {
     id,
-    name: displayName ?? (inspected.summary.name || name),
+    name: uniqueName(
+      displayName ?? (inspected.summary.name || name),
+      useModels.getState().models.map((m) => m.name),
+    ),
     paths: files.map((f) => f.path),
     sizeBytes: files.reduce((n, f) => n + f.file.size, 0),
     importedAt: new Date().toISOString(),
@@ -175,6 +235,8 @@ export async function importModel(
     summary: inspected.summary,
     details: inspected.details,
     persisted,
+    checkpoint,
+    checkpointNames,
   };
   useModels.setState((s) => ({ models: [...s.models, model], activeModelId: id }));
   return model;

@@ -1,8 +1,15 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
 import { defaultFolds } from '../../core/inference/model-networks';
+import {
+  cardModelFacts,
+  checkScanAgainstModel,
+  nnunetModelFacts,
+} from '../../core/inference/scan-model-check';
 import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
+import type { ModelCard } from '../../core/model/bundle/model-card';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
+import type { CheckpointChoice } from '../../core/model/bundle/results-folder';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMapAsDicomSeg } from '../actions/save-dicom-seg';
 import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
@@ -12,7 +19,13 @@ import { PickFiles } from '../components/PickFiles';
 import { isRunning } from '../jobs';
 import { assignChannels } from '../models/channel-assignment';
 import { importDroppedModel } from '../models/import-dropped-model';
-import { type BackendChoice, type ModelEntry, removeModel, useModels } from '../models/models-store';
+import {
+  type BackendChoice,
+  type ModelEntry,
+  removeModel,
+  setModelCheckpoint,
+  useModels,
+} from '../models/models-store';
 import { activeLabelMap, activeScan, useStore } from '../store';
 
 const mb = (n: number) =>
@@ -40,6 +53,12 @@ export function ModelPicker() {
                     ? `${m.summary.configuration}${m.summary.folds.length ? ` · folds ${m.summary.folds.join(', ')}` : ''} · ${m.summary.labels.filter((l) => l.value !== 0).length} labels · ${mb(m.summary.sizeBytes)}${m.origin !== 'builtin' ? ` · ${m.origin}${m.persisted ? '' : ' (this session only)'}` : ''}`
                     : 'reading…'}
               </span>
+              {m.checkpoint && <span className="item-note">reads {m.checkpoint}</span>}
+              {m.summary?.foldNotes.map((n) => (
+                <span key={n} className="item-note">
+                  {n}
+                </span>
+              ))}
             </button>
             {m.origin !== 'builtin' && (
               <button
@@ -91,6 +110,7 @@ export function SegmentPanel() {
     backend,
     folds,
     crossvalPostprocessing,
+    channelScans,
     setCrossvalPostprocessing,
     setTta,
     setTileStepSize,
@@ -101,6 +121,44 @@ export function SegmentPanel() {
   const nnunet =
     model?.details && 'configuration' in model.details ? (model.details as NnunetModelInfo) : null;
   const running = isRunning(jobs, 'segment');
+  const allScans = useStore((s) => s.scans);
+  // a multi-channel model: as many channels as scans assigned to it (see ChannelChoice)
+  const channelCount =
+    model && (model.summary?.inputChannels ?? 1) > 1
+      ? assignChannels(modelChannelNames(model), allScans, channelScans).filter(Boolean).length
+      : 1;
+  const warnings = useMemo(() => {
+    if (!scan || !model?.details) return [];
+    const facts =
+      'configuration' in model.details
+        ? nnunetModelFacts(model.details as NnunetModelInfo)
+        : cardModelFacts(model.details as ModelCard);
+    return checkScanAgainstModel(
+      {
+        isCT: scan.isCT,
+        min: scan.info.min,
+        max: scan.info.max,
+        spacingZyx: zyxSpacing(scan.volume),
+        channels: channelCount,
+      },
+      facts,
+    );
+  }, [scan, model?.details, channelCount]);
+  // The override holds for this scan and this model only.
+  const [overridden, setOverridden] = useState<string | null>(null);
+  const pairKey = `${scan?.id}|${model?.id}`;
+  const blockedByCheck = warnings.length > 0 && overridden !== pairKey;
+  const disabledReason = !scan
+    ? 'Load a scan first.'
+    : !model
+      ? 'Choose a model first.'
+      : model.error
+        ? 'The model could not be read (see its entry in the model list).'
+        : running
+          ? null
+          : blockedByCheck
+            ? 'The scan does not fit the model (above): tick "Run anyway" to segment regardless.'
+            : null;
   const usedFolds = folds.length ? folds : defaultFolds(model?.summary?.folds ?? []);
   const estimate = useMemo(() => {
     if (!scan || !nnunet?.spacing) return null;
@@ -142,6 +200,13 @@ export function SegmentPanel() {
           </p>
         )}
         {model && (model.summary?.inputChannels ?? 1) > 1 && <ChannelChoice entry={model} />}
+        {model?.demonstration && (
+          <p className="demo-note" data-testid="model-demo-note">
+            Demonstration model — volumes are not measurements. A tiny network to show the workflow, not
+            trained to clinical accuracy.
+          </p>
+        )}
+        {model && <CheckpointPicker model={model} />}
         {model?.demoScan && !scan?.name.includes(model.demoScan.split('/').pop()!) && (
           <button
             type="button"
@@ -229,15 +294,37 @@ export function SegmentPanel() {
             voxels)
           </p>
         )}
+        {warnings.length > 0 && (
+          <div className="scan-warning" data-testid="scan-model-warning">
+            {warnings.map((w) => (
+              <p key={w.kind}>{w.message}</p>
+            ))}
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={!blockedByCheck}
+                onChange={(e) => setOverridden(e.currentTarget.checked ? pairKey : null)}
+                data-testid="run-anyway"
+              />
+              Run anyway
+            </label>
+          </div>
+        )}
         <button
           type="button"
           className="primary"
-          disabled={!scan || !model || running || !!model?.error}
+          disabled={!!disabledReason || running}
+          title={disabledReason ?? undefined}
           onClick={() => void segmentActiveScan()}
           data-testid="segment"
         >
           {running ? 'Segmenting…' : 'Segment'}
         </button>
+        {disabledReason && (
+          <p className="muted" data-testid="segment-disabled-reason">
+            {disabledReason}
+          </p>
+        )}
       </section>
       {last && (
         <section>
@@ -306,5 +393,34 @@ function ChannelChoice({ entry }: { entry: ModelEntry }) {
         </label>
       ))}
     </div>
+  );
+}
+
+/** nnU-Net's -chk in the page: which checkpoint file the folds are read from, when the folder has a choice. */
+function CheckpointPicker({ model }: { model: ModelEntry }) {
+  const names = model.checkpointNames ?? [];
+  const standard = names.every((n) => n === 'checkpoint_final.pth' || n === 'checkpoint_best.pth');
+  if (names.length === 0 || (standard && !model.checkpoint)) return null;
+  return (
+    <label className="field">
+      Checkpoint
+      <select
+        value={model.checkpoint ?? 'auto'}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          void setModelCheckpoint(model.id, v === 'auto' ? undefined : (v as CheckpointChoice));
+        }}
+        data-testid="checkpoint-picker"
+      >
+        <option value="auto">checkpoint_final.pth (else _best)</option>
+        {names
+          .filter((n) => n !== 'checkpoint_final.pth')
+          .map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+      </select>
+    </label>
   );
 }

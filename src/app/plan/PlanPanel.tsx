@@ -1,5 +1,6 @@
 import { formatFingerprintJson, formatPlansJson } from '../../core/nnunet/plans-json';
 import type { ConfigurationTrace } from '../../core/planning/configuration-planner';
+import { memoryInsensitivity } from '../../core/planning/memory-sensitivity';
 import { PLANNER_NAMES, PLANNERS, type PlannerName } from '../../core/planning/planners';
 import { FINGERPRINT_PRESETS } from '../../core/planning/presets';
 import { downloadText } from '../actions/download';
@@ -20,6 +21,7 @@ export function PlanPanel() {
   const cfg = plans && configuration ? plans.configurations[configuration] : null;
   const ct: ConfigurationTrace | null =
     trace && configuration ? (trace.configurations[configuration] ?? null) : null;
+  const memoryNote = ct ? memoryInsensitivity(ct) : null;
   const fp = source?.fingerprint;
   return (
     <>
@@ -125,6 +127,11 @@ export function PlanPanel() {
           />
           <span data-testid="gpu-memory-value">{gpuMemoryGB} GB</span>
         </label>
+        {memoryNote && (
+          <p className="muted small" data-testid="memory-note">
+            {memoryNote}
+          </p>
+        )}
         {error && <p className="warning">{error}</p>}
       </section>
       {plans && (

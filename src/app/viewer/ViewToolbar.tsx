@@ -1,5 +1,6 @@
 import { activeScan, type Layout, useStore, type WindowPreset } from '../store';
 import { EditBar } from './EditBar';
+import { useViewerSettings } from './viewer-settings';
 
 const LAYOUTS: { id: Layout; label: string; key: string }[] = [
   { id: 'axial', label: 'Axial', key: '1' },
@@ -25,6 +26,8 @@ export function ViewToolbar() {
   const scan = useStore(activeScan);
   const cursor = useStore((s) => s.cursor);
   const { setLayout, setWindowPreset, setLabelOpacity, setLabelOutline } = useStore.getState();
+  const { radiological, frame, setRadiological, setFrame } = useViewerSettings();
+  const frames = scan?.info.frames ?? 1;
   return (
     <div className="view-toolbar">
       <fieldset className="segmented" aria-label="Layout">
@@ -70,9 +73,44 @@ export function ViewToolbar() {
         />
       </label>
       <label className="field checkbox">
-        <input type="checkbox" checked={outline} onChange={(e) => setLabelOutline(e.currentTarget.checked)} />
+        <input
+          type="checkbox"
+          checked={outline}
+          onChange={(e) => setLabelOutline(e.currentTarget.checked)}
+          data-testid="label-outline"
+        />
         Outline
       </label>
+      <label
+        className="field checkbox"
+        title="Radiological: patient left on screen right (as radiology workstations). Off: neurological (left on left)."
+      >
+        <input
+          type="checkbox"
+          checked={radiological}
+          onChange={(e) => setRadiological(e.currentTarget.checked)}
+          data-testid="radiological"
+        />
+        Radiological
+      </label>
+      {frames > 1 && (
+        <label className="field" title="Volume of the 4-D series shown">
+          Frame
+          <input
+            type="range"
+            min={0}
+            max={frames - 1}
+            step={1}
+            value={Math.min(frame, frames - 1)}
+            onChange={(e) => setFrame(Number(e.currentTarget.value))}
+            data-testid="frame"
+            aria-label="4-D frame"
+          />
+          <span data-testid="frame-readout">
+            {Math.min(frame, frames - 1) + 1}/{frames}
+          </span>
+        </label>
+      )}
       <EditBar />
       <div className="cursor-readout" data-testid="cursor-readout">
         {cursor && (

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { activeLabelMap, activeScan, type Layout, useStore, type WindowPreset } from '../store';
 import { type Overlay, ViewerController } from './niivue-controller';
 import { setViewer } from './viewer-instance';
+import { useViewerSettings } from './viewer-settings';
 
 const LAYOUT_KEYS: Record<string, Layout> = {
   '1': 'axial',
@@ -24,6 +25,8 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
   const windowPreset = useStore((s) => s.windowPreset);
   const opacity = useStore((s) => s.labelOpacity);
   const outline = useStore((s) => s.labelOutline);
+  const radiological = useViewerSettings((s) => s.radiological);
+  const frame = useViewerSettings((s) => s.frame);
   const readyRef = useRef<Promise<ViewerController> | null>(null);
 
   useEffect(() => {
@@ -52,8 +55,27 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
   }, []);
 
   useEffect(() => {
-    void readyRef.current?.then((c) => c.show(scan, labels, overlay, opacity, labels?.colors));
-  }, [scan, labels, overlay, opacity]);
+    void readyRef.current?.then((c) => c.show(scan, labels, overlay, opacity, labels?.colors, outline));
+  }, [scan, labels, overlay, opacity, outline]);
+
+  // Another scan: the readout under the cursor belonged to the old one, and its frame too.
+  const scanId = scan?.id ?? null;
+  const shownScan = useRef<string | null>(null);
+  useEffect(() => {
+    if (shownScan.current === scanId) return;
+    shownScan.current = scanId;
+    useStore.getState().setCursor(null);
+    useViewerSettings.getState().setFrame(0);
+  }, [scanId]);
+
+  useEffect(() => {
+    void readyRef.current?.then((c) => c.setRadiological(radiological));
+  }, [radiological]);
+
+  useEffect(() => {
+    // a new scan's volume starts at frame 0 in NiiVue; re-apply the chosen one
+    void readyRef.current?.then((c) => c.setFrame(scanId ? frame : 0));
+  }, [frame, scanId]);
 
   useEffect(() => {
     void readyRef.current?.then((c) => c.setLayout(layout));
@@ -62,10 +84,6 @@ export function Viewer({ overlay }: { overlay: Overlay | null }) {
   useEffect(() => {
     void readyRef.current?.then((c) => c.setWindow(windowPreset as WindowPreset, scan?.isCT ?? false));
   }, [windowPreset, scan]);
-
-  useEffect(() => {
-    void readyRef.current?.then((c) => c.setLabelOutline(outline));
-  }, [outline]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

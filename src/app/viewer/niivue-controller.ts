@@ -6,6 +6,7 @@ import {
   SHOW_RENDER,
   SLICE_TYPE,
 } from '@niivue/niivue';
+import { labelOutline } from '../../core/inference/label-outline';
 import { readNifti } from '../../core/io/volume/nifti-reader';
 import { INTENT_LABEL, writeNifti } from '../../core/io/volume/nifti-writer';
 import type { LabelMap, Layout, Scan, WindowPreset } from '../store';
@@ -82,6 +83,7 @@ export class ViewerController {
     overlay: Overlay | null,
     opacity: number,
     colors?: Record<number, [number, number, number]>,
+    outline = false,
   ): Promise<void> {
     return this.run(async () => {
       if ((scan?.id ?? null) !== this.scanId) {
@@ -99,12 +101,21 @@ export class ViewerController {
         this.nv.drawScene();
         return;
       }
-      const labelKey = map ? `${map.id}:${map.version ?? 0}` : null;
+      const labelKey = map ? `${map.id}:${map.version ?? 0}:${outline ? 'outline' : 'filled'}` : null;
       const wantLabel =
         labelKey === this.label?.key
           ? this.label
           : labelKey && map
-            ? { key: labelKey, image: await labelImage(scan, map.data, map.names, `${map.name}.nii`, colors) }
+            ? {
+                key: labelKey,
+                image: await labelImage(
+                  scan,
+                  outline ? labelOutline(map.data, scan.volume.shape) : map.data,
+                  map.names,
+                  `${map.name}.nii`,
+                  colors,
+                ),
+              }
             : null;
       const wantOverlay =
         overlay === this.overlay?.key
@@ -189,10 +200,23 @@ export class ViewerController {
     }).then(() => result);
   }
 
-  /** Outline mode draws label borders only, so the anatomy under a label stays visible. */
-  setLabelOutline(outline: boolean): void {
-    this.nv.overlayOutlineWidth = outline ? 2 : 0;
+  /** Resolves when every display update asked for so far has been drawn. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Radiological (patient left on screen right) or neurological convention. */
+  setRadiological(on: boolean): void {
+    this.nv.setRadiologicalConvention(on);
     this.nv.drawScene();
+  }
+
+  /** Which volume of a 4-D scan is shown. */
+  setFrame(frame: number): Promise<void> {
+    return this.run(async () => {
+      const vol = this.nv.volumes[0];
+      if (vol && (vol.nFrame4D ?? 1) > frame) this.nv.setFrame4D(vol.id, frame);
+    });
   }
 
   setLayout(layout: Layout): void {

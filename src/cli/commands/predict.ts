@@ -8,7 +8,7 @@ import { openPredictor, type Predictor } from '../../core/inference/predictor';
 import { writeNpz } from '../../core/io/volume/npz';
 import { zyxShape } from '../../core/io/volume/volume';
 import { type ModelBundle, openModelBundle } from '../../core/model/bundle/open-bundle';
-import { findResultsFolderRoots } from '../../core/model/bundle/results-folder';
+import { findResultsFolderRoots, incompleteFoldMessage } from '../../core/model/bundle/results-folder';
 import { type PreviousStage, previousStageFromFolder, previousStageFromModel } from '../cascade';
 import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
@@ -90,7 +90,7 @@ export const predictCommand: Command = {
   usage: [
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
-    '                [--threads N] [--checkpoint final|best|latest] [--postprocessing | --no-postprocessing]',
+    '                [--threads N] [-chk|--checkpoint final|best|latest|<file>.pth] [--postprocessing | --no-postprocessing]',
     '                [--output-type nifti|dicom-seg]',
     '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
     '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
@@ -172,6 +172,9 @@ export const predictCommand: Command = {
       .map((f) => f.replace(/^fold_/, ''));
 
     const bundle = await openModel(modelPath, values.configuration, values.checkpoint);
+    if (bundle.kind === 'nnunet')
+      for (const f of bundle.model.folder.incompleteFolds)
+        out.stderr(`note: ${incompleteFoldMessage(f, bundle.model.folder.checkpoint)}\n`);
     const ort = await loadRuntime(backend, threads);
     let predictor: Predictor;
     try {

@@ -2,6 +2,7 @@ import { TesseraError } from '../errors';
 import { exportFold } from '../model/bundle/nnunet-model';
 import { readOnnxModelBytes } from '../model/bundle/onnx-bundle';
 import type { ModelBundle } from '../model/bundle/open-bundle';
+import { incompleteFoldMessage } from '../model/bundle/results-folder';
 import { type Backend, createOnnxNetwork, type OnnxNetwork, type OrtLike } from './onnx-network';
 
 /** A model ready to predict: one ONNX session per fold, and what the predictor needs to know. */
@@ -66,6 +67,13 @@ export async function createModelNetworks(
     const available = [...model.checkpoints.keys()];
     const folds = o.folds?.length ? o.folds : defaultFolds(available);
     for (const f of folds) {
+      const incomplete = model.folder.incompleteFolds.find((x) => x.fold === f);
+      if (!model.checkpoints.has(f) && incomplete)
+        throw new TesseraError(
+          'not-found',
+          `fold_${f}`,
+          incompleteFoldMessage(incomplete, model.folder.checkpoint).replace(/^fold_\S+ /, ''),
+        );
       if (!model.checkpoints.has(f)) {
         throw new TesseraError(
           'not-found',

@@ -31,17 +31,27 @@ export function tileGrid(
   channels: ArrayLike<number>[],
   zyxShape: Shape3,
   zyxSpacing: readonly number[],
-  config: {
-    spacing: number[];
-    patchSize: number[];
-    transposeForward: number[];
-    tileStepSize?: number;
-    mirrorAxes?: number;
-  },
+  config: TileGridConfig,
+): TileGrid {
+  return tileGridInBox(cropBox(channels, zyxShape), zyxShape, zyxSpacing, config);
+}
+
+export interface TileGridConfig {
+  spacing: number[];
+  patchSize: number[];
+  transposeForward: number[];
+  tileStepSize?: number;
+  mirrorAxes?: number;
+}
+
+/** tileGrid once the crop box is known (cropBox, computed once per scan): arithmetic only, no voxel pass. */
+export function tileGridInBox(
+  bbox: BBox3,
+  zyxShape: Shape3,
+  zyxSpacing: readonly number[],
+  config: TileGridConfig,
 ): TileGrid {
   const tf = config.transposeForward;
-  const mask = nonzeroMask(channels, zyxShape);
-  const bbox = bboxOfMask(mask, zyxShape);
   const cropped = bboxShape(bbox);
   const tCropped = tf.map((a) => cropped[a]);
   const tSpacing = tf.map((a) => zyxSpacing[a]);

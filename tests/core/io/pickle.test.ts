@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../../src/core/errors';
 import { bytesSource } from '../../../src/core/io/archive/byte-source';
 import { writeZip } from '../../../src/core/io/archive/zip-writer';
-import { PickleObject, toPlain, unpickle } from '../../../src/core/io/torch/pickle';
+import { type PickleObject, toPlain, unpickle } from '../../../src/core/io/torch/pickle';
 import { openTorchFile } from '../../../src/core/io/torch/torch-checkpoint';
 import type { TensorRef } from '../../../src/core/io/torch/torch-tensor';
 import { readNnunetCheckpoint } from '../../../src/core/model/nnunet-checkpoint';
@@ -29,18 +29,26 @@ function code(fn: () => unknown): string {
 }
 
 describe('safe pickle interpreter', () => {
-  it('reads REDUCE of os.system as inert data and runs nothing', () => {
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return isTesseraError(e) ? `${e.code} ${e.message}` : String(e);
+    }
+    return 'no error';
+  };
+
+  it('refuses REDUCE of os.system with one line naming the file and the global, running nothing', () => {
     const marker = path.join(os.tmpdir(), `tessera-pwned-${process.pid}-${Date.now()}`);
     const p0 = latin1(`cos\nsystem\n(S'touch ${marker}'\ntR.`);
-    const v = unpickle(p0, 'evil.pkl');
-    expect(v).toBeInstanceOf(PickleObject);
-    expect((v as PickleObject).global).toBe('os.system');
-    expect((v as PickleObject).args).toEqual([`touch ${marker}`]);
+    expect(refusal(() => unpickle(p0, 'evil.pkl'))).toMatch(
+      /^unsafe-pickle evil\.pkl: names the Python global os\.system, which is outside the allow-list/,
+    );
     expect(fs.existsSync(marker)).toBe(false);
   });
 
-  it('keeps protocol-4 STACK_GLOBAL builtins.eval and chained calls inert', () => {
-    // builtins.getattr(builtins, 'eval')('1+1'): the inner result is called in turn
+  it('refuses protocol-4 STACK_GLOBAL builtins.getattr / builtins.eval', () => {
+    // builtins.getattr(builtins, 'eval')('1+1'): refused at the first global
     const p = cat(
       [0x80, 0x04],
       sbu('builtins'),
@@ -48,27 +56,30 @@ describe('safe pickle interpreter', () => {
       [0x93],
       sbu('builtins'),
       sbu('eval'),
-      [0x93, 0x85, 0x52], // (builtins.eval,) → REDUCE getattr
+      [0x93, 0x85, 0x52],
       sbu('1+1'),
-      [0x85, 0x52, 0x2e], // ('1+1',) → REDUCE → STOP
+      [0x85, 0x52, 0x2e],
     );
-    const v = unpickle(p, 'evil.pkl') as PickleObject;
-    expect(v.global).toBe('<call>');
-    expect((v.args[0] as PickleObject).global).toBe('builtins.getattr');
-    expect(v.args[1]).toBe('1+1');
+    expect(refusal(() => unpickle(p, 'evil.pkl'))).toMatch(
+      /evil\.pkl: names the Python global builtins\.getattr/,
+    );
   });
 
-  it('BUILD and NEWOBJ on unknown classes store state as data', () => {
-    const p = cat(
-      [0x80, 0x02],
-      'c__main__\nEvil\n',
-      [0x29, 0x81],
-      [0x7d],
-      sbu('x'),
-      [0x4b, 5, 0x73, 0x62, 0x2e],
-    );
-    const v = unpickle(p, 'x.pkl') as PickleObject;
-    expect(v.global).toBe('__main__.Evil');
+  it('refuses classes (NEWOBJ + BUILD), INST, extension codes and calls of non-globals', () => {
+    const newobj = cat([0x80, 0x02], 'c__main__\nEvil\n', [0x29, 0x81, 0x7d, 0x62, 0x2e]);
+    expect(refusal(() => unpickle(newobj, 'x.pkl'))).toMatch(/global __main__\.Evil/);
+    const inst = latin1("(S'ls'\nisubprocess\ncheck_output\n.");
+    expect(refusal(() => unpickle(inst, 'x.pkl'))).toMatch(/global subprocess\.check_output/);
+    expect(refusal(() => unpickle(cat([0x80, 0x02, 0x82, 1, 0x2e]), 'x.pkl'))).toMatch(/extension-registry/);
+    // An allowed global's result called again: (set(),)() — not a global, refused.
+    const chained = cat([0x80, 0x02], 'c__builtin__\nset\n', [0x29, 0x52, 0x29, 0x52, 0x2e]);
+    expect(refusal(() => unpickle(chained, 'x.pkl'))).toMatch(/calls a value that is not an allowed global/);
+  });
+
+  it("the allow-list is the caller's: an allowed class stays inert data", () => {
+    const p = cat([0x80, 0x02], 'cmy\nPoint\n', [0x29, 0x81, 0x7d], sbu('x'), [0x4b, 5, 0x73, 0x62, 0x2e]);
+    const v = unpickle(p, 'x.pkl', { allowGlobal: (g) => g === 'my.Point' }) as PickleObject;
+    expect(v.global).toBe('my.Point');
     expect(v.state).toEqual(new Map([['x', 5]]));
   });
 
@@ -95,16 +106,46 @@ describe('safe pickle interpreter', () => {
 describe('crafted and damaged torch archives', () => {
   const good = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'tensors.pth')));
 
-  it('a torch zip whose data.pkl calls os.system is read as inert data, then refused as a checkpoint', async () => {
+  it('a torch zip whose data.pkl calls os.system is refused, naming the global', async () => {
     const evil = writeZip([
       { name: 'archive/data.pkl', data: latin1(`cos\nsystem\n(S'echo pwned'\ntR.`) },
       { name: 'archive/version', data: latin1('3\n') },
     ]);
-    const f = await openTorchFile(bytesSource(evil, 'evil.pth'));
-    expect((f.root as PickleObject).global).toBe('os.system');
-    await expect(readNnunetCheckpoint(bytesSource(evil, 'evil.pth'))).rejects.toThrow(
-      /evil\.pth: is a torch file but not an nnU-Net checkpoint/,
+    await expect(openTorchFile(bytesSource(evil, 'evil.pth'))).rejects.toThrow(
+      /^evil\.pth \(archive\/data\.pkl\): names the Python global os\.system, which is outside PyTorch's weights_only allow-list/,
     );
+  });
+
+  // Real nnU-Net checkpoints with a payload prepended (scripts/fixtures/make_injected_checkpoints.py checks that
+  // Python's unpickler would call it): each is refused before a single tensor is read.
+  for (const [file, global] of [
+    ['injected_posix_system.pth', 'posix.system'],
+    ['injected_builtins_eval.pth', 'builtins.eval'],
+  ]) {
+    it(`a real checkpoint with an injected ${global} + REDUCE is refused`, async () => {
+      const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, file)));
+      const err = await readNnunetCheckpoint(bytesSource(bytes, `fold_0/${file}`)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isTesseraError(err)).toBe(true);
+      const message = (err as Error).message;
+      expect(message).toContain(`fold_0/${file}`);
+      expect(message).toContain(`global ${global},`);
+      expect(message).not.toContain('\n');
+    });
+  }
+
+  it('every checkpoint shipped or used as a reference passes the allow-list', async () => {
+    const roots = [path.join(FIXTURES, '..', '..'), path.resolve(FIXTURES, '../../../../public')];
+    const files = roots.flatMap((r) =>
+      fs
+        .readdirSync(r, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.pth') && !f.includes('injected_'))
+        .map((f) => path.join(r, f)),
+    );
+    expect(files.length).toBeGreaterThan(15);
+    for (const f of files) await openTorchFile(bytesSource(new Uint8Array(fs.readFileSync(f)), f));
   });
 
   it('truncated archives are errors naming the file', async () => {

@@ -94,7 +94,16 @@ describe('model bundles: nnU-Net results folders', () => {
     const finals = await openModelBundle(fileSetFromFiles('drop', [{ path: 'r.zip', file: zip }]), {
       checkpoint: 'checkpoint_final.pth',
     });
-    if (finals.kind === 'nnunet') expect([...finals.model.checkpoints.keys()]).toEqual(['0', '1']);
+    if (finals.kind !== 'nnunet') throw new Error('not nnunet');
+    expect([...finals.model.checkpoints.keys()]).toEqual(['0', '1']);
+    // … but is named, with what it has and how to use it
+    expect(finals.model.folder.incompleteFolds).toEqual([
+      { fold: '2', checkpoints: ['checkpoint_best.pth'], otherFiles: 0 },
+    ]);
+    expect(nnunetModelInfo(finals.model).incomplete_folds['2']).toMatch(
+      /^fold_2 has no checkpoint_final\.pth, only checkpoint_best\.pth .*-chk checkpoint_best\.pth/,
+    );
+    await expect(exportFold(finals.model, '2')).rejects.toThrow(/fold_2: has no checkpoint_final\.pth/);
   });
 
   it('legacy plans and fold_all', async () => {
@@ -161,6 +170,7 @@ describe('model bundles: ONNX + model card (MeshNet)', () => {
       axis_order: 'zyx',
       shape: [256, 256, 256],
       conform: { shape: [256, 256, 256], spacing: [1, 1, 1], orientation: 'LIA' },
+      modality: 'MR',
     });
     expect(b.bundle.card.preprocessing).toEqual({ kind: 'minmax', range: [0, 1] });
     expect((await readOnnxModelBytes(b.bundle)).length).toBe(25_230);

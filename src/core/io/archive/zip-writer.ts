@@ -12,8 +12,28 @@ export interface ZipInput {
 
 const enc = new TextEncoder();
 
-export function writeZip(files: ZipInput[], options: { align?: number } = {}): Uint8Array<ArrayBuffer> {
+/**
+ * MS-DOS date and time (local fields, 2-second resolution) as zip stores them. Years before 1980 cannot
+ * be written; zeros are not a valid date (month 0, day 0), which unzip tools report as damage.
+ */
+export function dosDateTime(d: Date): { date: number; time: number } {
+  const year = Math.min(2107, Math.max(1980, d.getFullYear()));
+  const before = d.getFullYear() < 1980;
+  return {
+    date: ((year - 1980) << 9) | ((before ? 1 : d.getMonth() + 1) << 5) | (before ? 1 : d.getDate()),
+    time: before ? 0 : (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1),
+  };
+}
+
+/** The default stamp: 1980-01-01 00:00, the earliest valid one, so that equal inputs give equal bytes. */
+const DOS_EPOCH = new Date(1980, 0, 1, 0, 0, 0);
+
+export function writeZip(
+  files: ZipInput[],
+  options: { align?: number; modified?: Date } = {},
+): Uint8Array<ArrayBuffer> {
   const align = options.align ?? 1;
+  const stamp = dosDateTime(options.modified ?? DOS_EPOCH);
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
@@ -32,6 +52,8 @@ export function writeZip(files: ZipInput[], options: { align?: number } = {}): U
     dv.setUint16(4, big ? 45 : 20, true);
     dv.setUint16(6, 0x0800, true); // UTF-8 names
     dv.setUint16(8, 0, true);
+    dv.setUint16(10, stamp.time, true);
+    dv.setUint16(12, stamp.date, true);
     dv.setUint32(14, crc, true);
     dv.setUint32(18, big ? 0xffffffff : f.data.length, true);
     dv.setUint32(22, big ? 0xffffffff : f.data.length, true);
@@ -58,6 +80,8 @@ export function writeZip(files: ZipInput[], options: { align?: number } = {}): U
     cv.setUint16(4, big ? 45 : 20, true);
     cv.setUint16(6, big ? 45 : 20, true);
     cv.setUint16(8, 0x0800, true);
+    cv.setUint16(12, stamp.time, true);
+    cv.setUint16(14, stamp.date, true);
     cv.setUint32(16, crc, true);
     cv.setUint32(20, big ? 0xffffffff : f.data.length, true);
     cv.setUint32(24, big ? 0xffffffff : f.data.length, true);

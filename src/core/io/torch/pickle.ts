@@ -2,10 +2,12 @@ import { TesseraError } from '../../errors';
 
 /**
  * A SAFE Python pickle reader (protocols 0–5 opcodes as torch and numpy write them). It never imports or
- * calls anything: a GLOBAL becomes an inert `PickleGlobal` descriptor; REDUCE / NEWOBJ / BUILD on it become
- * inert `PickleObject` data (`{ global: 'os.system', args: [...] }`) unless the caller supplies a handler for
- * exactly that dotted name — and handlers are pure data constructors (tensor rebuilds, OrderedDict, …), see
- * torch-checkpoint.ts. A crafted pickle can therefore at worst produce odd data, never run code.
+ * calls anything, and it refuses, with one line naming the file and the global, any GLOBAL outside the
+ * caller's allow-list (torch checkpoints: PyTorch's weights_only list, weights-only-globals.ts): a file that
+ * names `posix.system` is not "read harmlessly", it is rejected, because the user may hand it to PyTorch.
+ * An allowed GLOBAL becomes an inert `PickleGlobal` descriptor; REDUCE / NEWOBJ / BUILD on it become inert
+ * `PickleObject` data unless the caller supplies a handler for exactly that dotted name — and handlers are
+ * pure data constructors (tensor rebuilds, OrderedDict, …), see torch-pickle.ts.
  *
  * Python values map to: None → null, bool → boolean, int → number (bigint beyond 2^53), float → number,
  * str → string, bytes → Uint8Array, list/tuple → array, dict → Map, set → Set.
@@ -58,7 +60,14 @@ export interface PickleOptions {
   build?: (obj: PickleValue, state: PickleValue) => PickleValue | undefined;
   /** Persistent ids (torch storages). Without it a persistent id is an error. */
   persistentLoad?: (pid: PickleValue) => PickleValue;
+  /** Which dotted globals the pickle may name; default: the plain-data builtins of BUILTIN_REDUCE. */
+  allowGlobal?: (path: string) => boolean;
+  /** Says which list refused a global, for the error line ("PyTorch's weights_only allow-list"). */
+  allowListName?: string;
 }
+
+/** Python 2 module names a protocol-2 pickle may use, mapped as Python 3 (and torch) map them. */
+const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg' };
 
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
@@ -87,7 +96,6 @@ const BUILTIN_REDUCE: Record<string, (args: PickleValue[]) => PickleValue> = {
   'builtins.set': (args) => new Set(Array.isArray(args[0]) ? args[0] : []),
   'builtins.frozenset': (args) => new Set(Array.isArray(args[0]) ? args[0] : []),
   'builtins.bytearray': (args) => (args[0] instanceof Uint8Array ? args[0] : new Uint8Array(0)),
-  '__builtin__.set': (args) => new Set(Array.isArray(args[0]) ? args[0] : []),
 };
 
 export function unpickle(bytes: Uint8Array, file: string, options: PickleOptions = {}): PickleValue {
@@ -113,6 +121,7 @@ class PickleMachine {
   private memo = new Map<number, PickleValue>();
   private readonly dv: DataView;
   private readonly reduce: Record<string, (args: PickleValue[]) => PickleValue>;
+  private readonly allowGlobal: (path: string) => boolean;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -122,6 +131,19 @@ class PickleMachine {
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.reduce = { ...BUILTIN_REDUCE, ...(options.reduce ?? {}) };
+    this.allowGlobal = options.allowGlobal ?? ((path) => path in BUILTIN_REDUCE);
+  }
+
+  /** The only way a global enters the stack: checked against the allow-list first. */
+  private global(module: string, name: string): PickleGlobal {
+    const g = new PickleGlobal(PY2_MODULES[module] ?? module, name);
+    if (!this.allowGlobal(g.path))
+      throw new TesseraError(
+        'unsafe-pickle',
+        this.file,
+        `names the Python global ${g.path}, which is outside ${this.options.allowListName ?? 'the allow-list of plain data types'}: refused (loading it with PyTorch could run code)`,
+      );
+    return g;
   }
 
   fail(detail: string): never {
@@ -208,8 +230,8 @@ class PickleMachine {
       if (handler && kwargs === null) return handler(args);
       return new PickleObject(fn.path, args, kwargs);
     }
-    // Calling something that is not a global (e.g. the result of another call): keep it as data.
-    return new PickleObject('<call>', [fn, ...args], kwargs);
+    // Calling the result of another call is how crafted pickles chain getattr(...)(...): never valid data.
+    return this.fail('calls a value that is not an allowed global (a crafted pickle)');
   }
 
   private setItems(target: PickleValue, pairs: PickleValue[]) {
@@ -452,7 +474,7 @@ class PickleMachine {
         case 0x63: {
           // GLOBAL "module\nname\n"
           const module = this.line();
-          this.push(new PickleGlobal(module, this.line()));
+          this.push(this.global(module, this.line()));
           break;
         }
         case 0x93: {
@@ -461,7 +483,7 @@ class PickleMachine {
           const module = this.pop();
           if (typeof module !== 'string' || typeof name !== 'string')
             this.fail('STACK_GLOBAL needs two strings');
-          this.push(new PickleGlobal(module, name));
+          this.push(this.global(module, name));
           break;
         }
         case 0x52: {
@@ -498,7 +520,7 @@ class PickleMachine {
           // INST (protocol 0): "module\nname\n" after MARK args
           const module = this.line();
           const name = this.line();
-          this.push(this.callGlobal(new PickleGlobal(module, name), this.popMark()));
+          this.push(this.callGlobal(this.global(module, name), this.popMark()));
           break;
         }
         case 0x62: {
@@ -530,12 +552,9 @@ class PickleMachine {
         }
         case 0x82: // EXT1
         case 0x83: // EXT2
-        case 0x84: {
-          // EXT4: an extension-registry code; we keep it as data.
-          const code = op === 0x82 ? this.u8() : op === 0x83 ? this.u16() : this.u32();
-          this.push(new PickleObject('<extension>', [code]));
+        case 0x84: // EXT4: a global by copyreg extension code, unnamed, so never on an allow-list
+          this.fail('names a global by extension-registry code (refused: it cannot be checked)');
           break;
-        }
         default:
           this.pos--;
           this.fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);

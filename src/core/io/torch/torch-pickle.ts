@@ -1,6 +1,7 @@
 import { TesseraError } from '../../errors';
 import { PickleGlobal, PickleObject, type PickleOptions, type PickleValue } from './pickle';
 import { rebuildTensor, STORAGE_DTYPES, type StorageRef } from './torch-tensor';
+import { isCheckpointGlobalAllowed } from './weights-only-globals';
 
 /** Pickle handlers for the pure-data constructors torch and numpy use in checkpoints. */
 export function torchPickleOptions(
@@ -37,6 +38,8 @@ export function torchPickleOptions(
   };
   return {
     reduce,
+    allowGlobal: isCheckpointGlobalAllowed,
+    allowListName: "PyTorch's weights_only allow-list",
     persistentLoad(pid) {
       if (!Array.isArray(pid) || pid[0] !== 'storage')
         throw new TesseraError(

@@ -51,9 +51,13 @@ export function volumeInfo(v: Volume): VolumeInfo {
   return info;
 }
 
-/** Hounsfield units: signed values reaching air (about -1000). Window presets then make sense. */
+/**
+ * Hounsfield units: signed values reaching air (-1000; scanners pad with -1024 … -3024). An MR whose
+ * reconstruction left negative values (nibabel's anatomical example reaches -610) is not CT: the
+ * threshold sits near air, not halfway to it. Window presets and "HU" then make sense.
+ */
 export function looksLikeCT(info: Pick<VolumeInfo, 'min' | 'max' | 'datatype'>): boolean {
-  return info.min <= -500 && info.max >= 100 && info.datatype !== 'uint8' && info.datatype !== 'uint16';
+  return info.min <= -900 && info.max >= 100 && info.datatype !== 'uint8' && info.datatype !== 'uint16';
 }
 
 const LABEL_NAME_HINT =

@@ -13,7 +13,8 @@ import { TesseraError } from '../../errors';
  *               "axis_order": "zyx",            // tensor axes vs the volume: "zyx" = the NIfTI buffer as is
  *                                               //   (i fastest = last axis, nnU-Net's view); "xyz" = transposed
  *               "shape": [256, 256, 256] | null, // fixed spatial size (tensor order), null = any
- *               "conform": { "shape": [256, 256, 256], "spacing": [1, 1, 1], "orientation": "LIA" } | null },
+ *               "conform": { "shape": [256, 256, 256], "spacing": [1, 1, 1], "orientation": "LIA" } | null,
+ *               "modality": "MR" },                // optional, what the scan must be ("CT": Hounsfield units)
  *   "preprocessing": { "kind": "minmax", "range": [0, 1] }
  *                  | { "kind": "zscore", "nonzero_mask": false }
  *                  | { "kind": "ct", "mean": …, "std": …, "lower": …, "upper": … }   // nnU-Net CTNormalization
@@ -39,6 +40,8 @@ export interface ModelCard {
     axis_order: 'zyx' | 'xyz';
     shape: number[] | null;
     conform: { shape: number[]; spacing: number[]; orientation: string } | null;
+    /** What the model was trained on ("CT", "MR", "T1", …), for the scan-vs-model check; optional. */
+    modality?: string;
   };
   preprocessing:
     | { kind: 'minmax'; range: [number, number] }
@@ -87,6 +90,8 @@ export function parseModelCard(json: unknown, file = 'model-card.json'): ModelCa
     fail('"input.channels" must be ≥ 1');
   if (input.axis_order !== 'zyx' && input.axis_order !== 'xyz')
     fail('"input.axis_order" must be "zyx" or "xyz"');
+  if (input.modality !== undefined && typeof input.modality !== 'string')
+    fail('"input.modality" must be a string such as "CT" or "MR"');
   const shape = input.shape ?? null;
   if (shape !== null && !(intList(shape) && (shape as number[]).length >= 2))
     fail('"input.shape" must be null or the spatial size (positive integers)');
@@ -188,6 +193,7 @@ export function parseModelCard(json: unknown, file = 'model-card.json'): ModelCa
       axis_order: input.axis_order as 'zyx' | 'xyz',
       shape: shape as number[] | null,
       conform: conform as ModelCard['input']['conform'],
+      ...(typeof input.modality === 'string' ? { modality: input.modality } : {}),
     },
     preprocessing,
     output: { name: output.name as string, kind, activation, decision } as ModelCard['output'],

@@ -5,6 +5,7 @@ import type { ModelCard } from './model-card';
 import { exportFold, type NnunetModelInfo, nnunetModelInfo } from './nnunet-model';
 import { readOnnxModelBytes } from './onnx-bundle';
 import { type ModelSummary, openModelBundle, summarizeBundle } from './open-bundle';
+import type { CheckpointChoice } from './results-folder';
 
 /**
  * The model operations a worker offers the app, on plain data that crosses postMessage: a drop is a name
@@ -22,8 +23,10 @@ export interface InspectedModel {
   details: NnunetModelInfo | ModelCard;
 }
 
-export async function inspectModel(req: ModelFiles): Promise<InspectedModel> {
-  const b = await openModelBundle(fileSetFromFiles(req.name, req.files));
+export async function inspectModel(
+  req: ModelFiles & { checkpoint?: CheckpointChoice },
+): Promise<InspectedModel> {
+  const b = await openModelBundle(fileSetFromFiles(req.name, req.files), { checkpoint: req.checkpoint });
   return {
     summary: summarizeBundle(b),
     details: b.kind === 'nnunet' ? nnunetModelInfo(b.model) : b.bundle.card,

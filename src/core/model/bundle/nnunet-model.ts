@@ -10,7 +10,12 @@ import type { EmitOptions } from '../onnx/emit-network';
 import { parameterCount } from '../parameters';
 import type { FileSet } from './file-set';
 import type { CheckpointChoice, ResultsFolder } from './results-folder';
-import { openFoldCheckpoint, readResultsFolder, resultsConfiguration } from './results-folder';
+import {
+  incompleteFoldMessage,
+  openFoldCheckpoint,
+  readResultsFolder,
+  resultsConfiguration,
+} from './results-folder';
 
 /**
  * An nnU-Net results folder opened as a model: configuration resolved, network described, every fold's
@@ -69,6 +74,13 @@ export async function exportFold(
   options: EmitOptions = {},
 ): Promise<Uint8Array> {
   const ckpt = model.checkpoints.get(fold);
+  const incomplete = model.folder.incompleteFolds.find((f) => f.fold === fold);
+  if (!ckpt && incomplete)
+    throw new TesseraError(
+      'not-found',
+      `${model.folder.files.name}/${model.folder.root}fold_${fold}`,
+      incompleteFoldMessage(incomplete, model.folder.checkpoint).replace(/^fold_\S+ /, ''),
+    );
   if (!ckpt)
     throw new TesseraError(
       'not-found',
@@ -89,6 +101,8 @@ export interface NnunetModelInfo {
   network_class: string;
   dim: number;
   folds: string[];
+  /** fold_N folders left out for want of the chosen checkpoint, each with what it has and how to use it. */
+  incomplete_folds: Record<string, string>;
   checkpoints: Record<string, { file: string; size_bytes: number; epoch: number | null }>;
   labels: Record<string, number | number[]>;
   region_based: boolean;
@@ -135,6 +149,9 @@ export function nnunetModelInfo(model: NnunetModel): NnunetModelInfo {
     network_class: spec.networkClass,
     dim: spec.dim,
     folds: [...model.checkpoints.keys()],
+    incomplete_folds: Object.fromEntries(
+      folder.incompleteFolds.map((f) => [f.fold, incompleteFoldMessage(f, folder.checkpoint)]),
+    ),
     checkpoints,
     labels: ds.labels,
     region_based: labels.hasRegions,

@@ -29,6 +29,8 @@ export interface ModelSummary {
   sizeBytes: number;
   /** the postprocessing.json files a results folder offers (root: applied by default; crossval: on request) */
   postprocessing: { root: boolean; crossval: boolean };
+  /** Folds left out for want of the chosen checkpoint: what each has and how to use it. */
+  foldNotes: string[];
 }
 
 /**
@@ -119,6 +121,7 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
       inputChannels: info.input_channels,
       sizeBytes: info.size_bytes,
       postprocessing: postprocessingOffered(b.model.folder),
+      foldNotes: Object.values(info.incomplete_folds),
     };
   }
   const { card } = b.bundle;
@@ -131,5 +134,6 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
     inputChannels: card.input.channels,
     sizeBytes: b.bundle.files.paths.reduce((n, p) => n + b.bundle.files.size(p), 0),
     postprocessing: { root: false, crossval: false },
+    foldNotes: [],
   };
 }

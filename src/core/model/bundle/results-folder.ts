@@ -26,6 +26,18 @@ export interface ResultsFolder {
   /** postprocessing.json when present (root, or nnU-Net's crossval_results_folds_* folder). */
   postprocessing: unknown | null;
   folds: FoldCheckpoint[];
+  /** fold_N folders with no checkpoint under the choice: named to the user, never silently skipped. */
+  incompleteFolds: IncompleteFold[];
+  /** The checkpoint choice the folds were read with. */
+  checkpoint: CheckpointChoice;
+}
+
+export interface IncompleteFold {
+  fold: string;
+  /** Checkpoint files the folder does have (e.g. ['checkpoint_latest.pth']), possibly none. */
+  checkpoints: string[];
+  /** How many other files it holds (logs, progress.png, validation/…). */
+  otherFiles: number;
 }
 
 export interface FoldCheckpoint {
@@ -53,18 +65,27 @@ export function findResultsFolderRoots(files: FileSet): string[] {
   return roots.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
-function foldCheckpoints(files: FileSet, root: string, choice: CheckpointChoice): FoldCheckpoint[] {
+const foldOrder = (a: { fold: string }, b: { fold: string }) =>
+  a.fold === 'all' ? 1 : b.fold === 'all' ? -1 : Number(a.fold) - Number(b.fold);
+
+function foldCheckpoints(
+  files: FileSet,
+  root: string,
+  choice: CheckpointChoice,
+): { folds: FoldCheckpoint[]; incomplete: IncompleteFold[] } {
   const byFold = new Map<string, Map<string, string>>();
+  const others = new Map<string, number>();
   for (const p of files.paths) {
     if (!p.startsWith(root)) continue;
     const parts = p.slice(root.length).split('/');
-    if (parts.length !== 2) continue;
     const m = FOLD_RE.exec(parts[0]);
-    if (!m || !parts[1].endsWith('.pth')) continue;
+    if (!m || parts.length < 2) continue;
     if (!byFold.has(m[1])) byFold.set(m[1], new Map());
-    byFold.get(m[1])!.set(parts[1], p);
+    if (parts.length === 2 && parts[1].endsWith('.pth')) byFold.get(m[1])!.set(parts[1], p);
+    else others.set(m[1], (others.get(m[1]) ?? 0) + 1);
   }
   const out: FoldCheckpoint[] = [];
+  const incomplete: IncompleteFold[] = [];
   for (const [fold, ckpts] of byFold) {
     const name =
       choice === 'auto'
@@ -78,9 +99,22 @@ function foldCheckpoints(files: FileSet, root: string, choice: CheckpointChoice)
           : null;
     if (name)
       out.push({ fold, path: ckpts.get(name)!, checkpointName: name, size: files.size(ckpts.get(name)!) });
+    else incomplete.push({ fold, checkpoints: [...ckpts.keys()].sort(), otherFiles: others.get(fold) ?? 0 });
   }
   // numeric folds in order, then 'all'
-  return out.sort((a, b) => (a.fold === 'all' ? 1 : b.fold === 'all' ? -1 : Number(a.fold) - Number(b.fold)));
+  return { folds: out.sort(foldOrder), incomplete: incomplete.sort(foldOrder) };
+}
+
+/**
+ * One line on a fold that has no usable checkpoint: what it has and how to use it — the CLI's `-chk`
+ * (nnU-Net's flag and file name, which nnUNetv2_predict takes too), the page's checkpoint picker.
+ */
+export function incompleteFoldMessage(f: IncompleteFold, choice: CheckpointChoice): string {
+  const wanted = choice === 'auto' ? 'checkpoint_final.pth (nor checkpoint_best.pth)' : choice;
+  if (f.checkpoints.length === 0)
+    return `fold_${f.fold} has no ${wanted} and no other checkpoint${f.otherFiles ? ` (only ${f.otherFiles} other file${f.otherFiles > 1 ? 's' : ''}: training did not get far, or the .pth files were not copied)` : ''}`;
+  const pick = f.checkpoints[0];
+  return `fold_${f.fold} has no ${wanted}, only ${f.checkpoints.join(', ')} (training may not have finished): to use it, pass -chk ${pick} (in the page: the checkpoint picker)`;
 }
 
 export async function readResultsFolder(
@@ -125,14 +159,16 @@ export async function readResultsFolder(
     throw new TesseraError('bad-dataset', `${where}/dataset.json`, 'has no "labels"');
 
   const choice = options.checkpoint ?? 'auto';
-  const folds = foldCheckpoints(files, root, choice);
+  const { folds, incomplete } = foldCheckpoints(files, root, choice);
   if (folds.length === 0)
     throw new TesseraError(
       'not-found',
       where,
-      choice === 'auto'
-        ? 'has no fold_<N>/checkpoint_final.pth (or checkpoint_best.pth)'
-        : `has no fold_<N>/${choice}`,
+      `${
+        choice === 'auto'
+          ? 'has no fold_<N>/checkpoint_final.pth (or checkpoint_best.pth)'
+          : `has no fold_<N>/${choice}`
+      }${incomplete.length ? `: ${incomplete.map((f) => incompleteFoldMessage(f, choice)).join('; ')}` : ''}`,
     );
 
   const post = [
@@ -159,12 +195,21 @@ export async function readResultsFolder(
     datasetJson: datasetJson as DatasetJson,
     postprocessing: post ? await readJsonFile(files, post) : null,
     folds,
+    incompleteFolds: incomplete,
+    checkpoint: choice,
   };
 }
 
 /** A fold's checkpoint (metadata only; weights are read by loadNetworkWeights). */
 export async function openFoldCheckpoint(folder: ResultsFolder, fold: string): Promise<NnunetCheckpoint> {
   const f = folder.folds.find((x) => x.fold === fold);
+  const incomplete = folder.incompleteFolds.find((x) => x.fold === fold);
+  if (!f && incomplete)
+    throw new TesseraError(
+      'not-found',
+      `${folder.files.name}/${folder.root}fold_${fold}`,
+      incompleteFoldMessage(incomplete, folder.checkpoint).replace(/^fold_\S+ /, ''),
+    );
   if (!f)
     throw new TesseraError(
       'not-found',
@@ -197,4 +242,14 @@ export function resultsConfiguration(folder: ResultsFolder, ckpt: NnunetCheckpoi
       `has no configuration "${config}" (it has: ${known.join(', ')})`,
     );
   return config;
+}
+
+/** Every checkpoint file name found in some fold_N/ of these paths (for the page's checkpoint picker). */
+export function checkpointNamesInFolds(paths: string[]): string[] {
+  const names = new Set<string>();
+  for (const p of paths) {
+    const m = /(?:^|\/)fold_(?:\d+|all)\/([^/]+\.pth)$/.exec(p);
+    if (m) names.add(m[1]);
+  }
+  return [...names].sort();
 }
