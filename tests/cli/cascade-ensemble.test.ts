@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPostprocessingFile } from '../../src/core/inference/postprocessing-file';
 import {
+  NUMPY_PICKLE,
   predictionPropertiesPickle,
   readPredictionProperties,
 } from '../../src/core/inference/prediction-properties';
@@ -188,7 +189,9 @@ describe('nnU-Net cascade, ensemble and postprocessing', () => {
       if (v instanceof Uint8Array) return Array.from(v);
       return v;
     };
-    expect(plain(unpickle(ours, 'ours'))).toEqual(plain(unpickle(theirsBytes, 'theirs')));
+    expect(plain(unpickle(ours, 'ours', NUMPY_PICKLE))).toEqual(
+      plain(unpickle(theirsBytes, 'theirs', NUMPY_PICKLE)),
+    );
     // nnU-Net's postprocessing.pkl: (functions, kwargs)
     const steps = readPostprocessingFile(
       new Uint8Array(fs.readFileSync(path.join(ROOT, 'postprocessing.pkl'))),

@@ -7,6 +7,9 @@ import { type PostprocessingStep, parsePostprocessing } from './postprocessing';
  * `postprocessing.pkl` — the tuple (functions, kwargs), read without importing anything (a function is just
  * its dotted name) — or `postprocessing.json` ({postprocessing_fns, postprocessing_kwargs}).
  */
+const POSTPROCESSING_FUNCTION =
+  'nnunetv2.postprocessing.remove_connected_components.remove_all_but_largest_component_from_segmentation';
+
 export function readPostprocessingFile(bytes: Uint8Array, file: string): PostprocessingStep[] {
   if (bytes[0] !== 0x80) {
     // not a pickle (protocol ≥ 2 starts with PROTO): the JSON form
@@ -18,7 +21,11 @@ export function readPostprocessingFile(bytes: Uint8Array, file: string): Postpro
     }
     return parsePostprocessing(json, file);
   }
-  const root = unpickle(bytes, file);
+  // the one function nnU-Net's postprocessing names, as an inert name (nothing is ever imported or called)
+  const root = unpickle(bytes, file, {
+    allowGlobal: (g) => g === POSTPROCESSING_FUNCTION,
+    allowListName: "the functions nnU-Net's postprocessing uses",
+  });
   if (!Array.isArray(root) || root.length !== 2 || !Array.isArray(root[0]) || !Array.isArray(root[1]))
     throw new TesseraError('bad-model', file, 'is not a (postprocessing functions, kwargs) pickle');
   const fns = root[0].map((f) => {

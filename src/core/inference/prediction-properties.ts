@@ -42,6 +42,22 @@ function ndarrayFloat64(rows: number[][]): PickleWritable {
 const floats = (v: number[]) => v.map((x) => new PyFloat(x));
 
 /** SimpleITK's view of a NIfTI affine (RAS) : LPS direction, spacing (x, y, z) and origin. */
+/** Unpickling options for nnU-Net's properties pickles: numpy arrays, read as inert descriptions; nothing else. */
+export const NUMPY_PICKLE = {
+  allowGlobal: (g: string) => NUMPY_ARRAY_GLOBALS.has(g),
+  allowListName: "the numpy array types nnU-Net's properties hold",
+};
+
+const NUMPY_ARRAY_GLOBALS = new Set([
+  'numpy.core.multiarray._reconstruct',
+  'numpy._core.multiarray._reconstruct',
+  'numpy.ndarray',
+  'numpy.dtype',
+  'numpy.core.multiarray.scalar',
+  'numpy._core.multiarray.scalar',
+  '_codecs.encode',
+]);
+
 export function sitkGeometry(affine: Affine): { spacing: number[]; origin: number[]; direction: number[] } {
   const flip = [-1, -1, 1];
   const spacing = [0, 1, 2].map((c) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]));
@@ -113,7 +129,7 @@ const numbers = (v: PickleValue | undefined): number[] | null =>
 
 /** Read a `<case>.pkl` written by nnU-Net (NibabelIO or SimpleITKIO) or by Tessera. */
 export function readPredictionProperties(bytes: Uint8Array, file: string): PredictionGeometry {
-  const root = unpickle(bytes, file);
+  const root = unpickle(bytes, file, NUMPY_PICKLE);
   if (!(root instanceof Map)) throw new TesseraError('bad-model', file, 'is not an nnU-Net properties dict');
   const spacing = numbers(root.get('spacing'));
   if (!spacing) throw new TesseraError('bad-model', file, "has no 'spacing'");

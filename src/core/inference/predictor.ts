@@ -1,18 +1,22 @@
 import { TesseraError } from '../errors';
 import type { Volume, VoxelArray } from '../io/volume/volume';
 import { assertLabelGrid, zyxShape, zyxSpacing } from '../io/volume/volume';
+import type { FileSet } from '../model/bundle/file-set';
 import type { ModelBundle } from '../model/bundle/open-bundle';
 import { imageChannelCount } from '../nnunet/labels';
 import type { Progress } from '../parallel/job';
 import type { ResampleSpec } from '../resampling/resample-plan';
+import { averageProbabilities, probabilitiesToSegmentation } from './ensemble';
 import { type GpuOutput, gpuAccumulatorFactory } from './gpu-tile-accumulator';
 import { createModelNetworks, type ModelNetworks } from './model-networks';
 import type { Backend, OrtLike } from './onnx-network';
 import {
+  applyPostprocessing,
   type PostprocessingChoice,
   type ResolvedPostprocessing,
   resolvePostprocessing,
 } from './postprocessing';
+import { readPostprocessingFile } from './postprocessing-file';
 import { predictWithCard } from './predict-card';
 import { type CasePrediction, predictCase } from './predict-case';
 
@@ -98,6 +102,7 @@ export async function openPredictor(
   runtime: PredictorRuntime,
   options: PredictorOptions = {},
 ): Promise<Predictor> {
+  if (bundle.kind === 'nnunet' && bundle.ensemble) return openEnsemblePredictor(bundle, runtime, options);
   const onGpu = runtime.backend === 'webgpu' && runtime.gpuDevice !== undefined;
   const nets: ModelNetworks = await createModelNetworks(runtime.ort, bundle, {
     backend: runtime.backend,
@@ -245,4 +250,88 @@ function channelList(bundle: ModelBundle): string {
   const ds = bundle.model.folder.datasetJson;
   const names = Object.values(ds.channel_names ?? (ds.modality as Record<string, string> | undefined) ?? {});
   return names.join(', ');
+}
+
+/**
+ * find_best_configuration's ensemble as one model: each member predicts the case (its folds, no postprocessing)
+ * with probabilities on the source grid; they are averaged as nnUNetv2_ensemble averages them, turned into labels
+ * by the LabelManager, and the ensemble's postprocessing is applied (as nnUNetv2_apply_postprocessing).
+ */
+async function openEnsemblePredictor(
+  bundle: Extract<ModelBundle, { kind: 'nnunet' }>,
+  runtime: PredictorRuntime,
+  options: PredictorOptions,
+): Promise<Predictor> {
+  const ensemble = bundle.ensemble!;
+  const models = [bundle.model, ...ensemble.members];
+  const members: Predictor[] = [];
+  try {
+    for (const model of models)
+      members.push(
+        await openPredictor({ kind: 'nnunet', model }, runtime, {
+          folds: options.folds,
+          postprocessing: 'none',
+        }),
+      );
+  } catch (e) {
+    for (const m of members) await m.release();
+    throw e;
+  }
+  const { files } = bundle.model.folder;
+  const steps =
+    ensemble.postprocessing && options.postprocessing !== 'none'
+      ? readPostprocessingFile(
+          await readBytes(files, ensemble.postprocessing),
+          `${files.name}/${ensemble.postprocessing}`,
+        )
+      : [];
+  const labels = bundle.model.labels;
+  return {
+    ...members[0],
+    description: `ensemble of ${members.map((m) => m.description).join(' and ')}`,
+    postprocessing: {
+      steps,
+      file: steps.length ? `${files.name}/${ensemble.postprocessing}` : null,
+      skipped: null,
+    },
+    async predict(c, o = {}) {
+      const probabilities: Float32Array[] = [];
+      let tiles = 0;
+      const timings = { preprocessMs: 0, networkMs: 0, exportMs: 0 };
+      let shape: [number, number, number] | null = null;
+      for (const [i, m] of members.entries()) {
+        const r = await m.predict(c, {
+          ...o,
+          saveProbabilities: true,
+          progress: (p) => o.progress?.({ ...p, stage: `${models[i].configuration} · ${p.stage}` }),
+        });
+        probabilities.push(r.probabilities!);
+        tiles += r.tiles;
+        timings.preprocessMs += r.timings.preprocessMs;
+        timings.networkMs += r.timings.networkMs;
+        timings.exportMs += r.timings.exportMs;
+        shape = r.shape;
+      }
+      const t0 = performance.now();
+      const avg = averageProbabilities(probabilities);
+      const seg = probabilitiesToSegmentation(avg, labels.numHeads, labels);
+      if (steps.length) applyPostprocessing(seg, shape!, steps);
+      timings.exportMs += performance.now() - t0;
+      return {
+        labels: seg,
+        shape: shape!,
+        probabilities: o.saveProbabilities ? avg : undefined,
+        tiles,
+        timings,
+      };
+    },
+    async release() {
+      for (const m of members) await m.release();
+    },
+  };
+}
+
+async function readBytes(files: FileSet, path: string): Promise<Uint8Array> {
+  const src = await files.open(path);
+  return src.read(0, src.size);
 }

@@ -1,7 +1,7 @@
 import { TesseraError } from '../../errors';
 import { postprocessingOffered } from '../../inference/postprocessing';
 import { isZip } from '../../io/archive/zip-reader';
-import { type FileSet, fileSetFromZip } from './file-set';
+import { type FileSet, fileSetFromZip, readJsonFile } from './file-set';
 import { type NnunetModel, nnunetModelInfo, openNnunetModel } from './nnunet-model';
 import { type OnnxBundle, readOnnxBundle } from './onnx-bundle';
 import type { CheckpointChoice } from './results-folder';
@@ -14,7 +14,13 @@ import { findResultsFolderRoots } from './results-folder';
  * `…__3d_cascade_fullres`) carries that stage too: the predictor runs both.
  */
 export type ModelBundle =
-  | { kind: 'nnunet'; model: NnunetModel; previousStage?: NnunetModel }
+  | {
+      kind: 'nnunet';
+      model: NnunetModel;
+      previousStage?: NnunetModel;
+      /** find_best_configuration chose an ensemble: the other members, averaged with `model` */
+      ensemble?: { members: NnunetModel[]; name: string; postprocessing: string | null };
+    }
   | { kind: 'onnx'; bundle: OnnxBundle };
 
 /** What a model list shows. */
@@ -50,6 +56,17 @@ export async function openModelBundle(
   if (files.paths.some((p) => p === 'plans.json' || p.endsWith('/plans.json'))) {
     if (findResultsFolderRoots(files).length === 0 && files.paths.some((p) => p.endsWith('.onnx')))
       return { kind: 'onnx', bundle: await readOnnxBundle(files) };
+    const ensemble = await ensembleRoots(files);
+    if (ensemble) {
+      const [first, ...rest] = await Promise.all(
+        ensemble.roots.map((root) => openNnunetModel(files, { ...options, root })),
+      );
+      return {
+        kind: 'nnunet',
+        model: first,
+        ensemble: { members: rest, name: ensemble.name, postprocessing: ensemble.postprocessing },
+      };
+    }
     const cascade = cascadeRoots(files);
     if (cascade)
       return {
@@ -104,6 +121,47 @@ function cascadeRoots(files: FileSet): { root: string; previous: string } | null
   return found.length === 1 ? found[0] : null;
 }
 
+/**
+ * nnUNetv2_find_best_configuration's choice, when it is an ensemble: `inference_information.json` names the
+ * members (trainer, plans, configuration); their results folders must sit in the drop. The ensemble's
+ * postprocessing is `ensembles/<name>/postprocessing.json` (or .pkl) when present.
+ */
+async function ensembleRoots(
+  files: FileSet,
+): Promise<{ roots: string[]; name: string; postprocessing: string | null } | null> {
+  const info = files.paths.find(
+    (p) => p === 'inference_information.json' || p.endsWith('/inference_information.json'),
+  );
+  if (!info) return null;
+  const json = (await readJsonFile(files, info)) as {
+    best_model_or_ensemble?: {
+      selected_model_or_models?: { configuration: string; plans_identifier: string; trainer: string }[];
+    };
+  };
+  const members = json.best_model_or_ensemble?.selected_model_or_models ?? [];
+  if (members.length < 2) return null;
+  const roots = findResultsFolderRoots(files);
+  const found = members.map((m) =>
+    roots.find((r) => r.endsWith(`${m.trainer}__${m.plans_identifier}__${m.configuration}/`)),
+  );
+  if (found.some((r) => r === undefined))
+    throw new TesseraError(
+      'not-found',
+      `${files.name}/${info}`,
+      `chooses an ensemble of ${members.map((m) => m.configuration).join(' + ')}, but not all of their results folders are here`,
+    );
+  const base = info.slice(0, -'inference_information.json'.length);
+  const folds = /___([0-9_]+|all)$/;
+  const name = `ensemble___${members.map((m) => `${m.trainer}__${m.plans_identifier}__${m.configuration}`).join('___')}`;
+  const pp = files.paths.find(
+    (p) =>
+      p.startsWith(`${base}ensembles/${name}___`) &&
+      folds.test(p.split('/').slice(-2, -1)[0] ?? '') &&
+      /\/postprocessing\.(json|pkl)$/.test(p),
+  );
+  return { roots: found as string[], name, postprocessing: pp ?? null };
+}
+
 export function summarizeBundle(b: ModelBundle): ModelSummary {
   if (b.kind === 'nnunet') {
     const info = nnunetModelInfo(b.model);
@@ -113,9 +171,11 @@ export function summarizeBundle(b: ModelBundle): ModelSummary {
     return {
       kind: 'nnunet',
       name: info.name,
-      configuration: b.previousStage
-        ? `${b.previousStage.configuration} → ${info.configuration}`
-        : info.configuration,
+      configuration: b.ensemble
+        ? [info.configuration, ...b.ensemble.members.map((m) => m.configuration)].join(' + ')
+        : b.previousStage
+          ? `${b.previousStage.configuration} → ${info.configuration}`
+          : info.configuration,
       folds: info.folds,
       labels,
       inputChannels: info.input_channels,
