@@ -169,7 +169,7 @@ function candidates(
     box(logits[c], r0 * plane, r1 * plane, ny, nx, boxMin, boxMax);
     for (let i = 0; i < plane; i++) {
       const m = boxMax[i];
-      if (m !== m) count[i] = MAX_CANDIDATES + 1;
+      if (Number.isNaN(m)) count[i] = MAX_CANDIDATES + 1;
       if (m < lower[i]) continue;
       const n = count[i];
       if (n < MAX_CANDIDATES) list[i * MAX_CANDIDATES + n] = c;
@@ -192,8 +192,8 @@ function box(
   for (let i = 0; i < ny * nx; i++) {
     const u = ch[a + i];
     const v = ch[b + i];
-    boxMin[i] = u < v || u !== u ? u : v;
-    boxMax[i] = u > v || u !== u ? u : v;
+    boxMin[i] = u < v || Number.isNaN(u) ? u : v;
+    boxMax[i] = u > v || Number.isNaN(u) ? u : v;
   }
   for (let y = 0; y < ny; y++) {
     const row = y * nx;
@@ -201,8 +201,8 @@ function box(
       const i = row + x;
       const mn = boxMin[i + 1];
       const mxv = boxMax[i + 1];
-      if (mn < boxMin[i] || mn !== mn) boxMin[i] = mn;
-      if (mxv > boxMax[i] || mxv !== mxv) boxMax[i] = mxv;
+      if (mn < boxMin[i] || Number.isNaN(mn)) boxMin[i] = mn;
+      if (mxv > boxMax[i] || Number.isNaN(mxv)) boxMax[i] = mxv;
     }
   }
   for (let y = 0; y < ny - 1; y++) {
@@ -211,8 +211,8 @@ function box(
       const i = row + x;
       const mn = boxMin[i + nx];
       const mxv = boxMax[i + nx];
-      if (mn < boxMin[i] || mn !== mn) boxMin[i] = mn;
-      if (mxv > boxMax[i] || mxv !== mxv) boxMax[i] = mxv;
+      if (mn < boxMin[i] || Number.isNaN(mn)) boxMin[i] = mn;
+      if (mxv > boxMax[i] || Number.isNaN(mxv)) boxMax[i] = mxv;
     }
   }
 }
