@@ -33,24 +33,30 @@ ort.env.wasm.numThreads = self.crossOriginIsolated
   : 1;
 ort.env.logLevel = 'error';
 
-// A large scan's resampling is split over a few preprocessing workers (nested workers), when there are cores.
+// A large scan's resampling and the export are split over a few preprocessing workers (nested
+// workers), when there are cores.
 let pool: WorkerPool | null = null;
+function preprocessPool(): WorkerPool | undefined {
+  const size = defaultPoolSize(navigator.hardwareConcurrency);
+  if (size < 2) return undefined;
+  pool ??= new WorkerPool(
+    () =>
+      webEndpoint(
+        new Worker(new URL('./preprocess.worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'tessera-preprocess',
+        }),
+      ),
+    size,
+  );
+  return pool;
+}
 function resampleChannel(signal: AbortSignal) {
   return async (channel: Float32Array, spec: ResampleSpec): Promise<Float32Array> => {
     const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
-    const size = defaultPoolSize(navigator.hardwareConcurrency);
-    if (voxels < MIN_SPLIT_VOXELS || size < 2) return resampleData(channel, spec);
-    pool ??= new WorkerPool(
-      () =>
-        webEndpoint(
-          new Worker(new URL('./preprocess.worker.ts', import.meta.url), {
-            type: 'module',
-            name: 'tessera-preprocess',
-          }),
-        ),
-      size,
-    );
-    return resampleInSlabs(pool, channel, spec, { signal });
+    const workers = voxels < MIN_SPLIT_VOXELS ? undefined : preprocessPool();
+    if (!workers) return resampleData(channel, spec);
+    return resampleInSlabs(workers, channel, spec, { signal });
   };
 }
 
@@ -140,6 +146,7 @@ async function run(
       mirrorAxes: req.tta ? nets.mirrorAxes : [],
       postprocessing,
       resampleChannel: resampleChannel(ctx.signal),
+      exportPool: preprocessPool(),
       signal: ctx.signal,
       onProgress: ctx.progress,
     };

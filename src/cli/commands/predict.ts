@@ -17,6 +17,7 @@ import type { Command } from '../command';
 import { parseCommandArgs } from '../command';
 import { openFileSet } from '../node-file-set';
 import { readVolumeFile, writeFileBytes } from '../node-files';
+import { preprocessWorkerPool } from '../node-worker-pool';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
 import { checkpointChoice } from './model-info';
 
@@ -261,6 +262,8 @@ export const predictCommand: Command = {
       );
     }
     const summary: Record<string, unknown>[] = [];
+    // the export's slabs run on worker threads, one per core (they start on first use)
+    const exportPool = threads > 1 ? preprocessWorkerPool(threads) : undefined;
     try {
       for (const c of cases) {
         const t0 = performance.now();
@@ -290,6 +293,7 @@ export const predictCommand: Command = {
               mirrorAxes: values['disable-tta'] ? [] : nets.mirrorAxes,
               saveProbabilities: values['save-probabilities'],
               postprocessing,
+              exportPool,
             },
           );
           ({ labels, probabilities, timings, tiles } = r);
@@ -331,6 +335,7 @@ export const predictCommand: Command = {
         );
       }
     } finally {
+      exportPool?.terminate();
       await nets.release();
     }
     out.stdout(`${JSON.stringify({ backend, folds: nets.folds, cases: summary }, null, 2)}\n`);
