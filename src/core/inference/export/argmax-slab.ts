@@ -19,7 +19,7 @@ import type { ResampleSpec, Slab } from '../../resampling/resample-plan';
  */
 
 /** At most this many candidates are listed per cell; a cell with more evaluates every channel. */
-const MAX_CANDIDATES = 15;
+const MAX_CANDIDATES = 31;
 
 /** Whether the pruned argmax applies: linear / nearest kernels only (the bound needs a convex sum). */
 export function canArgmaxPruned(spec: ResampleSpec): boolean {
@@ -73,6 +73,7 @@ export function argmaxSlabPruned(
   const lower = new Float64Array(plane);
   const boxMin = new Float32Array(plane);
   const boxMax = new Float32Array(plane);
+  const trilinear = sep === null && spec.order === 1 && kz.taps === 2 && ky.taps === 2 && kx.taps === 2;
   const value = sep === null ? linearValue(spec, kz, ky, kx, ny, nx) : separateValue(spec, kz, ky, kx, slab);
   let cellRow = -1;
   let o = 0;
@@ -81,6 +82,10 @@ export function argmaxSlabPruned(
     if (r !== cellRow) {
       cellRow = r;
       candidates(logits, r, Math.min(r + 1, rows - 1), ny, nx, boxMin, boxMax, lower, count, list);
+    }
+    if (trilinear) {
+      o = trilinearRow(logits, bounds, store, kz, ky, kx, z, ny, nx, cy, cx, count, list, out, o);
+      continue;
     }
     for (let y = 0; y < my; y++) {
       const cellY = cy[y] * nx;
@@ -215,6 +220,83 @@ function box(
       if (mxv > boxMax[i] || Number.isNaN(mxv)) boxMax[i] = mxv;
     }
   }
+}
+
+/**
+ * One output row (z) of the common case, a 3-D linear resize with two taps per axis, inlined: the
+ * same products and sums in the same order as linearValue (scipy's corner order), per candidate.
+ */
+function trilinearRow(
+  logits: Float32Array[],
+  bounds: Float64Array[],
+  store: (v: number) => number,
+  kz: AxisKernel,
+  ky: AxisKernel,
+  kx: AxisKernel,
+  z: number,
+  ny: number,
+  nx: number,
+  cy: Int32Array,
+  cx: Int32Array,
+  count: Uint8Array,
+  list: Uint16Array,
+  out: Uint8Array | Uint16Array,
+  o: number,
+): number {
+  const K = logits.length;
+  const z0 = kz.index[2 * z] * ny;
+  const z1 = kz.index[2 * z + 1] * ny;
+  const wz0 = kz.weight[2 * z];
+  const wz1 = kz.weight[2 * z + 1];
+  const yi = ky.index;
+  const yw = ky.weight;
+  const xi = kx.index;
+  const xw = kx.weight;
+  const my = ky.outLen;
+  const mx = kx.outLen;
+  for (let y = 0; y < my; y++) {
+    const r00 = (z0 + yi[2 * y]) * nx;
+    const r01 = (z0 + yi[2 * y + 1]) * nx;
+    const r10 = (z1 + yi[2 * y]) * nx;
+    const r11 = (z1 + yi[2 * y + 1]) * nx;
+    const wy0 = yw[2 * y];
+    const wy1 = yw[2 * y + 1];
+    const cellY = cy[y] * nx;
+    for (let x = 0; x < mx; x++, o++) {
+      const x0 = xi[2 * x];
+      const x1 = xi[2 * x + 1];
+      const wx0 = xw[2 * x];
+      const wx1 = xw[2 * x + 1];
+      const cell = cellY + cx[x];
+      const n = count[cell];
+      const every = n > MAX_CANDIDATES;
+      const m = every ? K : n;
+      const base = cell * MAX_CANDIDATES;
+      let label = 0;
+      let best = 0;
+      for (let i = 0; i < m; i++) {
+        const c = every ? i : list[base + i];
+        const a = logits[c];
+        let t = a[r00 + x0] * wz0 * wy0 * wx0;
+        t += a[r00 + x1] * wz0 * wy0 * wx1;
+        t += a[r01 + x0] * wz0 * wy1 * wx0;
+        t += a[r01 + x1] * wz0 * wy1 * wx1;
+        t += a[r10 + x0] * wz1 * wy0 * wx0;
+        t += a[r10 + x1] * wz1 * wy0 * wx1;
+        t += a[r11 + x0] * wz1 * wy1 * wx0;
+        t += a[r11 + x1] * wz1 * wy1 * wx1;
+        const b = bounds[c];
+        const v = store(t < b[0] ? b[0] : t > b[1] ? b[1] : t);
+        // the first channel holding the maximum wins: only a strictly larger value moves the label
+        if (i === 0 || v > best) {
+          best = v;
+          label = c;
+        }
+      }
+      out[o] = label;
+    }
+  }
+  return o;
 }
 
 type VoxelValue = (input: Float32Array, bounds: Float64Array, z: number, y: number, x: number) => number;
