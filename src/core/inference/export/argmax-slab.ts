@@ -1,3 +1,4 @@
+import { floatToHalfBits, halfBitsToFloat, roundToHalf } from '../../pycompat/float16';
 import { type AxisKernel, axisKernel, restrictedKernel } from '../../resampling/axis-kernel';
 import type { ResampleSpec, Slab } from '../../resampling/resample-plan';
 
@@ -75,6 +76,15 @@ export function argmaxSlabPruned(
   const boxMax = new Float32Array(plane);
   const trilinear = sep === null && spec.order === 1 && kz.taps === 2 && ky.taps === 2 && kx.taps === 2;
   const value = sep === null ? linearValue(spec, kz, ky, kx, ny, nx) : separateValue(spec, kz, ky, kx, slab);
+  // channel-last copy for the inlined case: a corner's K values sit together (one cache line, not K)
+  let interleaved: Float32Array | null = null;
+  if (trilinear) {
+    interleaved = new Float32Array(rows * plane * K);
+    for (let c = 0; c < K; c++) {
+      const ch = logits[c];
+      for (let i = 0, j = c; i < rows * plane; i++, j += K) interleaved[j] = ch[i];
+    }
+  }
   let cellRow = -1;
   let o = 0;
   for (let z = 0; z < mz; z++) {
@@ -84,7 +94,7 @@ export function argmaxSlabPruned(
       candidates(logits, r, Math.min(r + 1, rows - 1), ny, nx, boxMin, boxMax, lower, count, list);
     }
     if (trilinear) {
-      o = trilinearRow(logits, bounds, store, kz, ky, kx, z, ny, nx, cy, cx, count, list, out, o);
+      o = trilinearRow(interleaved!, K, bounds, store, kz, ky, kx, z, ny, nx, cy, cx, count, list, out, o);
       continue;
     }
     for (let y = 0; y < my; y++) {
@@ -227,7 +237,8 @@ function box(
  * same products and sums in the same order as linearValue (scipy's corner order), per candidate.
  */
 function trilinearRow(
-  logits: Float32Array[],
+  a: Float32Array,
+  K: number,
   bounds: Float64Array[],
   store: (v: number) => number,
   kz: AxisKernel,
@@ -243,7 +254,6 @@ function trilinearRow(
   out: Uint8Array | Uint16Array,
   o: number,
 ): number {
-  const K = logits.length;
   const z0 = kz.index[2 * z] * ny;
   const z1 = kz.index[2 * z + 1] * ny;
   const wz0 = kz.weight[2 * z];
@@ -254,17 +264,27 @@ function trilinearRow(
   const xw = kx.weight;
   const my = ky.outLen;
   const mx = kx.outLen;
+  const half = store === roundToHalf;
   for (let y = 0; y < my; y++) {
     const r00 = (z0 + yi[2 * y]) * nx;
     const r01 = (z0 + yi[2 * y + 1]) * nx;
     const r10 = (z1 + yi[2 * y]) * nx;
     const r11 = (z1 + yi[2 * y + 1]) * nx;
+    // a (z, y, x) voxel's channel c is at (voxel) * K + c
     const wy0 = yw[2 * y];
     const wy1 = yw[2 * y + 1];
     const cellY = cy[y] * nx;
     for (let x = 0; x < mx; x++, o++) {
       const x0 = xi[2 * x];
       const x1 = xi[2 * x + 1];
+      const p000 = (r00 + x0) * K;
+      const p001 = (r00 + x1) * K;
+      const p010 = (r01 + x0) * K;
+      const p011 = (r01 + x1) * K;
+      const p100 = (r10 + x0) * K;
+      const p101 = (r10 + x1) * K;
+      const p110 = (r11 + x0) * K;
+      const p111 = (r11 + x1) * K;
       const wx0 = xw[2 * x];
       const wx1 = xw[2 * x + 1];
       const cell = cellY + cx[x];
@@ -273,30 +293,54 @@ function trilinearRow(
       const m = every ? K : n;
       const base = cell * MAX_CANDIDATES;
       let label = 0;
-      let best = 0;
+      // the smallest value that rounds (float16) above the best so far, and whether reaching it suffices
+      let above = Number.NEGATIVE_INFINITY;
+      let reach = false;
       for (let i = 0; i < m; i++) {
         const c = every ? i : list[base + i];
-        const a = logits[c];
-        let t = a[r00 + x0] * wz0 * wy0 * wx0;
-        t += a[r00 + x1] * wz0 * wy0 * wx1;
-        t += a[r01 + x0] * wz0 * wy1 * wx0;
-        t += a[r01 + x1] * wz0 * wy1 * wx1;
-        t += a[r10 + x0] * wz1 * wy0 * wx0;
-        t += a[r10 + x1] * wz1 * wy0 * wx1;
-        t += a[r11 + x0] * wz1 * wy1 * wx0;
-        t += a[r11 + x1] * wz1 * wy1 * wx1;
+        let t = a[p000 + c] * wz0 * wy0 * wx0;
+        t += a[p001 + c] * wz0 * wy0 * wx1;
+        t += a[p010 + c] * wz0 * wy1 * wx0;
+        t += a[p011 + c] * wz0 * wy1 * wx1;
+        t += a[p100 + c] * wz1 * wy0 * wx0;
+        t += a[p101 + c] * wz1 * wy0 * wx1;
+        t += a[p110 + c] * wz1 * wy1 * wx0;
+        t += a[p111 + c] * wz1 * wy1 * wx1;
         const b = bounds[c];
-        const v = store(t < b[0] ? b[0] : t > b[1] ? b[1] : t);
-        // the first channel holding the maximum wins: only a strictly larger value moves the label
-        if (i === 0 || v > best) {
-          best = v;
+        const v = t < b[0] ? b[0] : t > b[1] ? b[1] : t;
+        // the first channel holding the maximum wins: only a value whose cast is strictly larger moves
+        // the label (compared before the cast: the cast is needed only when the label moves)
+        if (i === 0 || v > above || (reach && v === above)) {
           label = c;
+          if (half) {
+            const h = roundToHalf(v);
+            above = halfMidpointAbove(h);
+            reach = (floatToHalfBits(h) & 1) === 1;
+          } else {
+            above = store(v);
+            reach = false;
+          }
         }
       }
       out[o] = label;
     }
   }
   return o;
+}
+
+/**
+ * The midpoint between half h and the next half above it: a value rounds (to nearest, ties to even)
+ * above h iff it is beyond this point, or on it when h's last mantissa bit is odd. NaN stays NaN (nothing
+ * beats it, as in the comparison of cast values).
+ */
+function halfMidpointAbove(h: number): number {
+  if (Number.isNaN(h) || h === Number.POSITIVE_INFINITY) return h;
+  if (h === Number.NEGATIVE_INFINITY) return -65520;
+  const bits = floatToHalfBits(h);
+  // next half towards +∞: one more in magnitude for positive (and +0), one less for negative
+  const next = bits === 0x8000 ? 1 : bits & 0x8000 ? bits - 1 : bits + 1;
+  const nextValue = next === 0x7c00 ? 65536 : halfBitsToFloat(next);
+  return (h + nextValue) / 2;
 }
 
 type VoxelValue = (input: Float32Array, bounds: Float64Array, z: number, y: number, x: number) => number;
