@@ -49,7 +49,11 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: st
 
 describe('model bundles: nnU-Net results folders', () => {
   it('a dropped parent folder: finds the results folder at depth, its fold and configuration', async () => {
-    const files = fileSetFromFiles('models', dropFolder(TINY_PARENT, TINY_PARENT));
+    // the shared models folder also holds Dataset297_TSStandIn now: drop the tiny model's dataset alone
+    const files = fileSetFromFiles(
+      'models',
+      dropFolder(TINY_PARENT, TINY_PARENT).filter((f) => f.path.startsWith('Dataset001_TSAbdomenCT/')),
+    );
     const b = await openModelBundle(files);
     expect(b.kind).toBe('nnunet');
     if (b.kind !== 'nnunet') return;
