@@ -31,12 +31,12 @@ ort.env.wasm.numThreads = self.crossOriginIsolated
   : 1;
 ort.env.logLevel = 'error';
 
-// A large scan's resampling is split over a few preprocessing workers (nested workers), when there are cores.
+// A large scan's resampling and the export are split over a few preprocessing workers (nested
+// workers), when there are cores.
 let pool: WorkerPool | null = null;
-async function resampleChannel(channel: Float32Array, spec: ResampleSpec, signal?: AbortSignal) {
-  const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
+function preprocessPool(): WorkerPool | undefined {
   const size = defaultPoolSize(navigator.hardwareConcurrency);
-  if (voxels < MIN_SPLIT_VOXELS || size < 2) return resampleData(channel, spec);
+  if (size < 2) return undefined;
   pool ??= new WorkerPool(
     () =>
       webEndpoint(
@@ -47,7 +47,13 @@ async function resampleChannel(channel: Float32Array, spec: ResampleSpec, signal
       ),
     size,
   );
-  return resampleInSlabs(pool, channel, spec, { signal });
+  return pool;
+}
+async function resampleChannel(channel: Float32Array, spec: ResampleSpec, signal?: AbortSignal) {
+  const voxels = spec.outShape[0] * spec.outShape[1] * spec.outShape[2];
+  const workers = voxels < MIN_SPLIT_VOXELS ? undefined : preprocessPool();
+  if (!workers) return resampleData(channel, spec);
+  return resampleInSlabs(workers, channel, spec, { signal });
 }
 
 export interface SegmentRequest {
@@ -93,6 +99,7 @@ async function predictorFor(req: SegmentRequest, backend: Backend, features: str
       // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
       gpuDevice: backend === 'webgpu' ? async () => (await ort.env.webgpu.device) as GPUDevice : undefined,
       resampleChannel,
+      exportPool: preprocessPool,
     },
     { folds: req.folds, postprocessing: req.postprocessing },
   );

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
+import { estimatePredictionMemory } from '../../core/inference/estimate-memory';
 import { defaultFolds } from '../../core/inference/model-networks';
 import {
   cardModelFacts,
@@ -181,6 +182,30 @@ export function SegmentPanel() {
       return null;
     }
   }, [scan, nnunet, tileStepSize, tta, usedFolds.length]);
+  const memory = useMemo(() => {
+    if (!scan || !nnunet?.spacing) return null;
+    try {
+      return estimatePredictionMemory({
+        shape: zyxShape(scan.volume),
+        spacing: zyxSpacing(scan.volume),
+        bytesPerVoxel: scan.volume.data.BYTES_PER_ELEMENT,
+        channels: nnunet.input_channels,
+        config: {
+          spacing: nnunet.spacing,
+          patch_size: nnunet.patch_size,
+          transpose_forward: nnunet.transpose_forward,
+        },
+        classes: nnunet.num_outputs,
+        parameters: nnunet.parameter_count,
+        featuresPerStage: nnunet.features_per_stage,
+        folds: Math.max(1, usedFolds.length),
+        tta: tta && (nnunet.mirroring_axes?.length ?? 0) > 0,
+        tileStepSize,
+      });
+    } catch {
+      return null;
+    }
+  }, [scan, nnunet, tileStepSize, tta, usedFolds.length]);
   return (
     <>
       <section>
@@ -292,6 +317,9 @@ export function SegmentPanel() {
             ≈ {estimate.evaluations} network evaluation{estimate.evaluations === 1 ? '' : 's'} (
             {estimate.tiles} tile{estimate.tiles === 1 ? '' : 's'} at {estimate.resampledShape.join('×')}{' '}
             voxels)
+            {memory && (
+              <span data-testid="memory-estimate">, peak memory ≈ {(memory.bytes / 1e9).toFixed(1)} GB</span>
+            )}
           </p>
         )}
         {warnings.length > 0 && (

@@ -15,6 +15,7 @@ import { parseCommandArgs } from '../command';
 import { nnunetPredictArgv } from '../nnunet-flags';
 import { openFileSet } from '../node-file-set';
 import { writeFileBytes } from '../node-files';
+import { preprocessWorkerPool } from '../node-worker-pool';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
 import { selectCases } from '../predict-case-selection';
 import { listDicomCases, parseOutputType, readCaseVolumes, writeCaseLabels } from '../predict-dicom';
@@ -176,11 +177,13 @@ export const predictCommand: Command = {
       for (const f of bundle.model.folder.incompleteFolds)
         out.stderr(`note: ${incompleteFoldMessage(f, bundle.model.folder.checkpoint)}\n`);
     const ort = await loadRuntime(backend, threads);
+    // the export's slabs run on worker threads, one per thread asked for (they start on first use)
+    const exportPool = threads > 1 ? preprocessWorkerPool(threads) : undefined;
     let predictor: Predictor;
     try {
       predictor = await openPredictor(
         bundle,
-        { ort, backend, threads },
+        { ort, backend, threads, exportPool: () => exportPool },
         {
           folds,
           postprocessing: values['no-postprocessing'] ? 'none' : values.postprocessing ? 'crossval' : 'root',
@@ -307,6 +310,7 @@ export const predictCommand: Command = {
     } finally {
       await predictor.release();
       await previousStage?.release();
+      exportPool?.terminate();
     }
     out.stdout(`${JSON.stringify({ backend, folds: predictor.folds, cases: summary }, null, 2)}\n`);
     return 0;

@@ -2,13 +2,8 @@ import type { VoxelArray } from '../io/volume/volume';
 import { labelManager } from '../nnunet/labels';
 import type { Progress } from '../parallel/job';
 import { throwIfCancelled } from '../parallel/job';
+import type { WorkerPool } from '../parallel/pool';
 import type { Shape3 } from '../preprocessing/crop';
-import {
-  exportResampleSpec,
-  logitsToLabelsSlab,
-  logitsToSegmentation,
-  uncropAndTransposeBack,
-} from '../preprocessing/export-prediction';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import { readPreprocessingPlans } from '../preprocessing/plans-view';
 import {
@@ -18,8 +13,9 @@ import {
   preprocessCase,
 } from '../preprocessing/preprocess-case';
 import { preprocessWithPreviousStage } from '../preprocessing/previous-stage';
-import { dataSlab } from '../resampling/resample-data';
 import type { ResampleSpec } from '../resampling/resample-plan';
+import { exportResampleSpec } from './export/export-geometry';
+import { exportLogits, StreamingExport } from './export/streaming-export';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
 import { type AccumulatorFactory, type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';
@@ -42,6 +38,8 @@ export interface PredictCaseOptions {
    * large scan); default: on this thread.
    */
   resampleChannel?: (channel: Float32Array, spec: ResampleSpec) => Promise<Float32Array>;
+  /** workers serving preprocessHandlers: the export's slabs run there in parallel (default: this thread) */
+  exportPool?: WorkerPool;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -109,7 +107,13 @@ export async function predictCase<T = Float32Array>(
   const collected: Float32Array[] | null = streaming
     ? null
     : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
-  const exporter = streaming ? new StreamingExport(K, logitShape, pre.properties, spec, exportOptions) : null;
+  const exporter = streaming
+    ? new StreamingExport(K, logitShape, pre.properties, spec, {
+        ...exportOptions,
+        pool: options.exportPool,
+        signal: options.signal,
+      })
+    : null;
   const planeN = logitShape[1] * logitShape[2];
 
   await streamSlidingWindow<T>(
@@ -128,25 +132,26 @@ export async function predictCase<T = Float32Array>(
         report('network', done, total);
       },
     },
-    ({ z, logits }) => {
+    async ({ z, logits }) => {
       const s = performance.now();
       if (collected)
         for (let k = 0; k < K; k++)
           collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
-      else exporter?.push(z, logits);
+      else await exporter?.push(z, logits);
       exportMs += performance.now() - s;
     },
   );
   const t2 = performance.now();
   report('export', 0, 1);
-  let cropped: Uint8Array | Uint16Array;
   let result: { labels: Uint8Array | Uint16Array; shape: Shape3 };
   let probabilities: Float32Array | undefined;
-  if (exporter) {
-    cropped = exporter.finish();
-    result = uncropAndTransposeBack(cropped, pre.properties, plans);
-  } else {
-    result = logitsToSegmentation(collected!, logitShape, pre.properties, plans, exportOptions);
+  if (exporter) result = await exporter.finish(plans);
+  else {
+    result = await exportLogits(collected!, logitShape, pre.properties, plans, {
+      ...exportOptions,
+      pool: options.exportPool,
+      signal: options.signal,
+    });
     if (options.saveProbabilities)
       probabilities = logitsToProbabilities(collected!, logitShape, pre.properties, plans, scheme.activation);
   }
@@ -180,86 +185,6 @@ async function preprocess(
     data.push(await o.resampleChannel(ch, c.dataSpec));
   }
   return { data, shape: c.newShape, properties: c.properties };
-}
-
-/**
- * Turns logit slices (network grid, z order) into labels on the cropped grid, a slab of output rows at a
- * time, holding only the input rows the next slab needs.
- */
-class StreamingExport {
-  private readonly rows = new Map<number, Float32Array>();
-  private readonly out: Uint8Array | Uint16Array;
-  private readonly outRows: number;
-  private readonly outPlane: number;
-  private nextRow = 0;
-  private readonly chunk = 8;
-  private readonly infinite: Float64Array[] | null;
-
-  constructor(
-    private readonly K: number,
-    private readonly logitShape: Shape3,
-    props: CaseProperties,
-    private readonly spec: ResampleSpec | null,
-    private readonly options: { regionsClassOrder?: number[]; foregroundLabels: number },
-  ) {
-    const target = props.shape_after_cropping_and_before_resampling;
-    this.outRows = target[0];
-    this.outPlane = target[1] * target[2];
-    const n = target[0] * this.outPlane;
-    this.out = options.foregroundLabels >= 255 ? new Uint16Array(n) : new Uint8Array(n);
-    // Linear/nearest interpolation never leaves the input's range, so skimage's clip is a no-op.
-    this.infinite = spec ? Array.from({ length: K }, () => infiniteBounds(spec)) : null;
-  }
-
-  push(z: number, logits: Float32Array): void {
-    this.rows.set(z, logits);
-    this.flush(z + 1);
-  }
-
-  /** Produce every output slab whose input rows are all below `available`. */
-  private flush(available: number): void {
-    while (this.nextRow < this.outRows) {
-      const j0 = this.nextRow;
-      const j1 = Math.min(this.outRows, j0 + this.chunk);
-      const slab = this.spec ? dataSlab(this.spec, j0, j1) : { lo: j0, hi: j1, j0, j1 };
-      if (slab.hi > available && available < this.logitShape[0]) return;
-      const plane = this.logitShape[1] * this.logitShape[2];
-      const channels = Array.from({ length: this.K }, (_, k) => {
-        const a = new Float32Array((slab.hi - slab.lo) * plane);
-        for (let r = slab.lo; r < slab.hi; r++) {
-          const row = this.rows.get(r);
-          if (row) a.set(row.subarray(k * plane, (k + 1) * plane), (r - slab.lo) * plane);
-        }
-        return a;
-      });
-      const labels = logitsToLabelsSlab(channels, this.spec, slab, this.infinite, this.options);
-      this.out.set(labels, j0 * this.outPlane);
-      this.nextRow = j1;
-      // rows below the next slab's first input row are no longer needed
-      const nextLo =
-        j1 < this.outRows
-          ? this.spec
-            ? dataSlab(this.spec, j1, Math.min(this.outRows, j1 + this.chunk)).lo
-            : j1
-          : Number.POSITIVE_INFINITY;
-      for (const r of [...this.rows.keys()]) if (r < nextLo) this.rows.delete(r);
-    }
-  }
-
-  finish(): Uint8Array | Uint16Array {
-    this.flush(this.logitShape[0]);
-    return this.out;
-  }
-}
-
-function infiniteBounds(spec: ResampleSpec): Float64Array {
-  const n = spec.axis === null ? 1 : spec.inShape[spec.axis];
-  const b = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    b[2 * i] = Number.NEGATIVE_INFINITY;
-    b[2 * i + 1] = Number.POSITIVE_INFINITY;
-  }
-  return b;
 }
 
 export type { PreprocessingPlans };

@@ -88,7 +88,15 @@ export async function streamSlidingWindow<T = Float32Array>(
   const tileVox = Pz * Py * Px;
   const netShape = is2d ? [1, C, Py, Px] : [1, C, Pz, Py, Px];
   const outShape = is2d ? [1, K, Py, Px] : [1, K, Pz, Py, Px];
-  const geometry: TileGeometry = { K, patch, padded, folds: folds.length, gaussian, outShape };
+  const geometry: TileGeometry = {
+    K,
+    patch,
+    padded,
+    folds: folds.length,
+    gaussian,
+    outShape,
+    evaluationsPerTile: 1 + combos.length,
+  };
   const acc = (
     options.accumulator ?? ((g: TileGeometry) => new CpuTileAccumulator(g) as unknown as TileAccumulator<T>)
   )(geometry);

@@ -5,6 +5,7 @@ import type { FileSet } from '../model/bundle/file-set';
 import type { ModelBundle } from '../model/bundle/open-bundle';
 import { imageChannelCount } from '../nnunet/labels';
 import type { Progress } from '../parallel/job';
+import type { WorkerPool } from '../parallel/pool';
 import type { ResampleSpec } from '../resampling/resample-plan';
 import { averageProbabilities, probabilitiesToSegmentation } from './ensemble';
 import { type GpuOutput, gpuAccumulatorFactory } from './gpu-tile-accumulator';
@@ -40,6 +41,8 @@ export interface PredictorRuntime {
   gpuDevice?: () => Promise<GPUDevice>;
   /** every node must run on WebGPU (session creation fails otherwise) */
   strictWebGPU?: boolean;
+  /** the export's slabs go to these workers (worker threads in Node, Web Workers in the page); default this thread */
+  exportPool?: () => WorkerPool | undefined;
   /** resample one normalised channel elsewhere (a worker pool for a large scan); default this thread */
   resampleChannel?: (
     channel: Float32Array,
@@ -172,6 +175,7 @@ export async function openPredictor(
       saveProbabilities: o.saveProbabilities,
       postprocessing: postprocessing.steps,
       previousStageSegmentation,
+      exportPool: runtime.exportPool?.(),
       resampleChannel: resample
         ? (ch: Float32Array, spec: ResampleSpec) => resample(ch, spec, o.signal)
         : undefined,

@@ -1,10 +1,11 @@
 import type { Shape3 } from '../preprocessing/crop';
-import { exportResampleSpec, resampled } from '../preprocessing/export-prediction';
 import type { PreprocessingPlans } from '../preprocessing/plans-view';
 import type { CaseProperties } from '../preprocessing/preprocess-case';
 import { gatherTransposed, isIdentity } from '../preprocessing/transpose';
 import { roundToHalf } from '../pycompat/float16';
 import { clipBounds, wholeSlab } from '../resampling/resample-data';
+import { exportResampleSpec } from './export/export-geometry';
+import { resampled } from './export/labels-slab';
 
 /**
  * nnU-Net's probabilities for `--save_probabilities`: the float16 logits resampled to the cropped grid,

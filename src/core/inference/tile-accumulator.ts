@@ -14,6 +14,8 @@ export interface TileGeometry {
   gaussian: Float32Array | null;
   /** network output shape, for flipping */
   outShape: number[];
+  /** evaluations per tile and fold (1 + TTA mirror combinations); default 1 */
+  evaluationsPerTile?: number;
 }
 
 /** A slice's raw accumulators: per fold K × plane (float16 values) and the weight plane. */
@@ -54,14 +56,14 @@ interface HalfSlice {
  */
 export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
   private readonly slices = new Map<number, HalfSlice>();
-  private readonly sum: Float32Array;
-  private readonly back: Float32Array<ArrayBufferLike>;
+  /** the tile's prediction: the network's own output while it is the only evaluation, else the TTA sum */
+  private pred: Float32Array = new Float32Array(0);
+  // K × tile float32 each (0.75 GB for 118 classes at 112×112×128): made only when TTA needs them
+  private sum: Float32Array | null = null;
+  private back: Float32Array<ArrayBufferLike> | null = null;
   private readonly plane: number;
 
   constructor(private readonly g: TileGeometry) {
-    const tileVox = g.patch[0] * g.patch[1] * g.patch[2];
-    this.sum = new Float32Array(g.K * tileVox);
-    this.back = new Float32Array(g.K * tileVox) as Float32Array<ArrayBufferLike>;
     this.plane = g.padded[1] * g.padded[2];
   }
 
@@ -70,9 +72,19 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
   }
 
   addEvaluation(out: Float32Array, flip: number[], first: boolean): void {
-    const src = flip.length ? flipAxes(out, this.g.outShape, flip, this.back) : out;
-    if (first) this.sum.set(src);
-    else for (let i = 0; i < this.sum.length; i++) this.sum[i] = Math.fround(this.sum[i] + src[i]);
+    const n = out.length;
+    if (flip.length) this.back ??= new Float32Array(n) as Float32Array<ArrayBufferLike>;
+    const src = flip.length ? flipAxes(out, this.g.outShape, flip, this.back!) : out;
+    // one evaluation per tile: use the network's output as it is (no K × tile copy)
+    if ((this.g.evaluationsPerTile ?? 1) === 1) {
+      this.pred = src;
+      return;
+    }
+    this.sum ??= new Float32Array(n);
+    this.pred = this.sum;
+    const sum = this.sum;
+    if (first) sum.set(src);
+    else for (let i = 0; i < n; i++) sum[i] = Math.fround(sum[i] + src[i]);
   }
 
   private slice(z: number): HalfSlice {
@@ -93,7 +105,7 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
     const [z0, y0, x0] = origin;
     const planeP = Py * Px;
     const tileVox = Pz * planeP;
-    const pred = this.sum;
+    const pred = this.pred;
     if (n > 1) for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);
     // predicted_logits[sl] += prediction * gaussian   (float32 product, float16 accumulator)
     for (let dz = 0; dz < Pz; dz++) {
@@ -109,6 +121,7 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
           }
         }
     }
+    this.pred = new Float32Array(0);
   }
 
   addWeights(origin: number[]): void {

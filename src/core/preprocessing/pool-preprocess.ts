@@ -5,16 +5,14 @@ import { clipBounds, dataSlab } from '../resampling/resample-data';
 import { gatherRows, phasedSplitApplies, scatterRows, zFirst } from '../resampling/resample-phases';
 import type { ResampleSpec, Slab } from '../resampling/resample-plan';
 import { segSlab } from '../resampling/resample-seg';
-import type { ClassLocations, LabelDict } from './class-locations';
-import type { Shape3 } from './crop';
-import { type CropGeometry, type ExportOptions, exportResampleSpec } from './export-prediction';
+import type { LabelDict } from './class-locations';
 import type { PreprocessingPlans } from './plans-view';
-import type { CroppedCase, PreprocessedCase } from './preprocess-case';
+import type { PreprocessedCase } from './preprocess-case';
 import type { CaseFiles } from './worker-handlers';
 
 /**
  * Preprocessing on a pool of workers (workers/preprocess.worker.ts): the cases of a dataset in
- * parallel, one per worker; or one large case with its resampling split in z-slabs over the workers.
+ * parallel, one per worker; or one large channel's resampling split in z-slabs over the workers.
  * The calling thread only slices inputs and assembles outputs (memory copies); progress is reported
  * per finished case or slab, and an abort rejects at once (a worker finishes its current job).
  */
@@ -82,59 +80,6 @@ export async function preprocessDataset(
   };
   await Promise.all(Array.from({ length: Math.min(pool.size, cases.length) }, lane));
   return results;
-}
-
-/** One case, its resampling split in z-slabs across the pool (for volumes too big for one worker's time). */
-export async function preprocessLargeCase(
-  pool: WorkerPool,
-  files: CaseFiles,
-  plans: PreprocessingPlans,
-  labels: LabelDict | undefined,
-  o: PoolRunOptions = {},
-): Promise<PreprocessedCase> {
-  const hasLabel = files.label !== undefined;
-  const c = await pool.call<CroppedCase>(
-    'cropAndNormalize',
-    { files, plans },
-    { transfer: fileBuffers(files), signal: o.signal },
-  );
-  const steps = c.data.length + 2;
-  let done = 1;
-  const report = (stage: string, fraction = 0) =>
-    o.onProgress?.({ done: done + fraction, total: steps, stage });
-  report('crop and normalize');
-  let data = c.data;
-  let seg = c.seg;
-  if (c.dataSpec && c.segSpec) {
-    data = [];
-    for (let k = 0; k < c.data.length; k++) {
-      data.push(
-        await resampleInSlabs(pool, c.data[k], c.dataSpec, {
-          ...o,
-          onProgress: (p) => report('resample', p.done / p.total),
-        }),
-      );
-      c.data[k] = new Float32Array(0);
-      done++;
-    }
-    seg = await resampleInSlabs(pool, c.seg, c.segSpec, {
-      ...o,
-      onProgress: (p) => report('resample', p.done / p.total),
-    });
-  } else done += c.data.length;
-  let classLocations: ClassLocations | undefined;
-  if (hasLabel && labels) {
-    const r = await pool.call<{ seg: Int16Array; locations: ClassLocations }>(
-      'classLocations',
-      { seg, shape: c.newShape, labels },
-      { transfer: [seg.buffer as ArrayBuffer], signal: o.signal },
-    );
-    seg = r.seg;
-    classLocations = r.locations;
-  }
-  done = steps;
-  report('done');
-  return { data, seg, shape: c.newShape, properties: c.properties, classLocations };
 }
 
 /**
@@ -364,58 +309,4 @@ async function resampleShared(
   }
   const mid = p.planeChanges ? await inPlane(src, n0, !p.zChanges) : src;
   return p.zChanges ? alongZ(mid, m1, m2, spec.axis === null) : mid;
-}
-
-/**
- * The export (logits → labels on the source grid) with its resampling split in z-slabs. `logits` are
- * one (z, y, x) array per output channel at the network's grid.
- */
-export async function logitsToSegmentationInPool(
-  pool: WorkerPool,
-  logits: Float32Array[],
-  shape: Shape3,
-  geometry: CropGeometry,
-  plans: PreprocessingPlans,
-  options: ExportOptions = {},
-  o: PoolRunOptions = {},
-): Promise<{ labels: Uint8Array | Uint16Array; shape: Shape3 }> {
-  const spec = exportResampleSpec(shape, geometry, plans);
-  const out = geometry.shape_after_cropping_and_before_resampling;
-  const plane = shape[1] * shape[2];
-  let bounds: Float64Array[] | null = null;
-  if (spec) {
-    bounds = [];
-    for (let c = 0; c < logits.length; c++) {
-      const r = await boundsOf(pool, logits[c], spec, o.signal);
-      logits[c] = r.channel;
-      bounds.push(r.bounds);
-    }
-  }
-  const parts = spec ? (o.parts ?? slabCount(pool, spec)) : 1;
-  const slabs: Slab[] = splitRows(out[0], parts).map(([j0, j1]) =>
-    spec ? dataSlab(spec, j0, j1) : { lo: j0, hi: j1, j0, j1 },
-  );
-  const pieces = await pool.map<Slab, Uint8Array | Uint16Array>(
-    slabs,
-    'labelsSlab',
-    (s) => {
-      const part = logits.map((l) => l.slice(s.lo * plane, s.hi * plane));
-      return {
-        payload: { logits: part, spec, slab: s, bounds, options },
-        transfer: part.map((p) => p.buffer),
-      };
-    },
-    { signal: o.signal, onProgress: o.onProgress, stage: 'export' },
-  );
-  const outPlane = out[1] * out[2];
-  const total = out[0] * outPlane;
-  const cropped = pieces[0] instanceof Uint16Array ? new Uint16Array(total) : new Uint8Array(total);
-  pieces.forEach((p, i) => {
-    cropped.set(p, slabs[i].j0 * outPlane);
-  });
-  return pool.call(
-    'uncrop',
-    { labels: cropped, geometry, plans },
-    { transfer: [cropped.buffer], signal: o.signal },
-  );
 }

@@ -1,4 +1,6 @@
 import { TesseraError } from '../errors';
+import type { ExportOptions } from '../inference/export/export-geometry';
+import { logitsToLabelsSlab } from '../inference/export/labels-slab';
 import { readVolume } from '../io/volume/read-volume';
 import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume/volume';
 import { throwIfCancelled } from '../parallel/job';
@@ -9,14 +11,8 @@ import type { ResampleSpec, Slab } from '../resampling/resample-plan';
 import { resampleSegSlab } from '../resampling/resample-seg';
 import type { ClassLocations, LabelDict } from './class-locations';
 import type { Shape3 } from './crop';
-import {
-  type CropGeometry,
-  type ExportOptions,
-  logitsToLabelsSlab,
-  uncropAndTransposeBack,
-} from './export-prediction';
 import type { PreprocessingPlans } from './plans-view';
-import { type CaseInput, caseClassLocations, cropAndNormalize, preprocessCase } from './preprocess-case';
+import { type CaseInput, caseClassLocations, preprocessCase } from './preprocess-case';
 
 /**
  * What a preprocessing worker answers (workers/preprocess.worker.ts serves these; tests serve them over
@@ -126,14 +122,6 @@ export const preprocessHandlers = {
     return withTransfer(r, buffers(...r.data, r.seg, ...locationBuffers(r.classLocations)));
   },
 
-  /** decode + crop + normalise: the first stage of a large case whose resampling is split in slabs */
-  async cropAndNormalize(p: CaseRequest, ctx: HandlerContext) {
-    const { input } = await decodeCase(p.files, true);
-    throwIfCancelled(ctx.signal);
-    const r = cropAndNormalize(input, p.plans, { consume: true });
-    return withTransfer(r, buffers(...r.data, r.seg));
-  },
-
   resampleSlab(p: ResampleSlabRequest) {
     const out = p.spec.isSeg
       ? resampleSegSlab(p.input as Int16Array, p.spec, p.slab)
@@ -206,11 +194,6 @@ export const preprocessHandlers = {
   labelsSlab(p: LabelsSlabRequest) {
     const out = logitsToLabelsSlab(p.logits, p.spec, p.slab, p.bounds, p.options);
     return withTransfer(out, buffers(out));
-  },
-
-  uncrop(p: { labels: Uint8Array | Uint16Array; geometry: CropGeometry; plans: PreprocessingPlans }) {
-    const r = uncropAndTransposeBack(p.labels, p.geometry, p.plans);
-    return withTransfer(r, buffers(r.labels));
   },
 };
 

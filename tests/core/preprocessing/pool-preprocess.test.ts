@@ -1,5 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exportLogits } from '../../../src/core/inference/export/streaming-export';
 import { readVolume } from '../../../src/core/io/volume/read-volume';
 import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import { nodeEndpoint } from '../../../src/core/parallel/endpoints';
@@ -7,16 +8,13 @@ import { WorkerPool } from '../../../src/core/parallel/pool';
 import { serve } from '../../../src/core/parallel/rpc';
 import type { LabelDict } from '../../../src/core/preprocessing/class-locations';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
-import { logitsToSegmentation } from '../../../src/core/preprocessing/export-prediction';
 import { readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
 import {
-  logitsToSegmentationInPool,
   preprocessDataset,
-  preprocessLargeCase,
   resampleInSlabs,
   splitRows,
 } from '../../../src/core/preprocessing/pool-preprocess';
-import { preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
+import { cropAndNormalize, preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
 import { preprocessHandlers } from '../../../src/core/preprocessing/worker-handlers';
 import { resampleData } from '../../../src/core/resampling/resample-data';
 import { planResample } from '../../../src/core/resampling/resample-plan';
@@ -151,23 +149,28 @@ describe('preprocessing on a worker pool', () => {
   });
 
   it('preprocesses one case with its resampling split across the pool', async () => {
+    // the predictor's large-scan path: crop + normalise here, each channel resampled in slabs by the
+    // pool (predictCase's resampleChannel); the label through run_case on a worker
     const p = pool(2);
     const fine = { ...plans, config: { ...plans.config, spacing: [2.5, 2.5, 2.5] } };
-    const r = await preprocessLargeCase(p, files('tsct_000'), fine, labels, { parts: 3 });
     const v = await readVolume(sharedBytes(`${RAW}/imagesTr/tsct_000_0000.nii.gz`), 'x');
     const l = await readVolume(sharedBytes(`${RAW}/labelsTr/tsct_000.nii.gz`), 'y');
-    const direct = preprocessCase(
-      { channels: [v.data], shape: zyxShape(v), spacing: zyxSpacing(v), label: l.data },
+    const input = { channels: [v.data], shape: zyxShape(v), spacing: zyxSpacing(v), label: l.data };
+    const direct = preprocessCase(input, fine, { labels });
+    const c = cropAndNormalize(
+      { channels: [v.data.slice()], shape: zyxShape(v), spacing: zyxSpacing(v), label: l.data.slice() },
       fine,
-      { labels },
     );
+    const data = [await resampleInSlabs(p, c.data[0], c.dataSpec!, { parts: 3 })];
+    const [r] = await preprocessDataset(p, [files('tsct_000')], fine, labels);
+    expect(c.newShape).toEqual([36, 121, 146]);
     expect(r.shape).toEqual([36, 121, 146]);
     expect(mismatches(r.seg, direct.seg)).toBe(0);
     for (const [k, v] of Object.entries(direct.classLocations!))
       expect(mismatches(r.classLocations![k], v)).toBe(0);
     let maxDiff = 0;
-    for (let i = 0; i < r.data[0].length; i++)
-      maxDiff = Math.max(maxDiff, Math.abs(r.data[0][i] - direct.data[0][i]));
+    for (let i = 0; i < data[0].length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(data[0][i] - direct.data[0][i]));
     expect(maxDiff).toBeLessThan(1e-5);
     p.terminate();
   });
@@ -189,13 +192,13 @@ describe('preprocessing on a worker pool', () => {
       ] as [[number, number], [number, number], [number, number]],
       shape_after_cropping_and_before_resampling: [26, 90, 100] as Shape3,
     };
-    const direct = logitsToSegmentation(
+    const direct = await exportLogits(
       logits.map((l) => l.slice()),
       shape,
       geometry,
       plans,
     );
-    const pooled = await logitsToSegmentationInPool(p, logits, shape, geometry, plans, {}, { parts: 4 });
+    const pooled = await exportLogits(logits, shape, geometry, plans, { pool: p });
     expect(pooled.shape).toEqual([30, 101, 122]);
     expect(mismatches(pooled.labels, direct.labels)).toBe(0);
     p.terminate();

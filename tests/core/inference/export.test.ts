@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import {
+  exportResampleSpec,
+  uncropAndTransposeBack,
+} from '../../../src/core/inference/export/export-geometry';
+import { logitsToLabelsSlab } from '../../../src/core/inference/export/labels-slab';
+import { exportLogits } from '../../../src/core/inference/export/streaming-export';
 import { readVolume } from '../../../src/core/io/volume/read-volume';
 import { zyxShape, zyxSpacing } from '../../../src/core/io/volume/volume';
 import type { Shape3 } from '../../../src/core/preprocessing/crop';
-import {
-  exportResampleSpec,
-  logitsToLabelsSlab,
-  logitsToSegmentation,
-  uncropAndTransposeBack,
-} from '../../../src/core/preprocessing/export-prediction';
 import { type PreprocessingPlans, readPreprocessingPlans } from '../../../src/core/preprocessing/plans-view';
 import { preprocessCase } from '../../../src/core/preprocessing/preprocess-case';
 import { inversePermutation } from '../../../src/core/preprocessing/transpose';
@@ -69,7 +69,7 @@ describe('the predictor around the network on niivue_CT_pitch (3d_fullres_tiny)'
       (logits.data as Float32Array).slice(c * n, (c + 1) * n),
     );
     const props = summary.data_properties;
-    const seg = logitsToSegmentation(channels, shape, props, plans);
+    const seg = await exportLogits(channels, shape, props, plans);
     expect(seg.shape).toEqual(props.shape_before_cropping);
     expect(seg.labels).toBeInstanceOf(Uint8Array);
     expect(createHash('sha256').update(seg.labels).digest('hex')).toBe(summary.seg_sha256_zyx_uint8);
