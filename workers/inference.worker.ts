@@ -66,6 +66,8 @@ export interface SegmentRequest {
   checkpoint?: CheckpointChoice;
   tta: boolean;
   tileStepSize: number;
+  /** TotalSegmentator's fast export (not nnU-Net-exact) */
+  resampleLabels?: boolean;
   /** which postprocessing.json to apply (nnU-Net's rule by default: the results folder's root one) */
   postprocessing?: PostprocessingChoice;
 }
@@ -118,7 +120,13 @@ async function run(req: SegmentRequest, backend: Backend, features: string[], ct
   const name = req.volumes[0]?.name ?? 'scan';
   const r = await predictor.predict(
     { name, volumes: req.volumes },
-    { tta: req.tta, step: req.tileStepSize, signal: ctx.signal, progress: ctx.progress },
+    {
+      tta: req.tta,
+      step: req.tileStepSize,
+      resampleLabels: req.resampleLabels,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    },
   );
   return {
     labels: r.labels,

@@ -54,6 +54,7 @@ export async function segmentActiveScan(): Promise<void> {
           checkpoint: entry.checkpoint,
           tta: models.tta,
           tileStepSize: models.tileStepSize,
+          resampleLabels: models.resampleLabels,
           postprocessing: models.crossvalPostprocessing ? 'crossval' : 'root',
         },
         {

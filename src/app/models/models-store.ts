@@ -46,6 +46,9 @@ interface ModelsState {
   /** apply the cross-validation postprocessing.json (nnU-Net applies none unless asked) */
   crossvalPostprocessing: boolean;
   setCrossvalPostprocessing(v: boolean): void;
+  /** TotalSegmentator's fast export: labels brought back nearest-neighbour (not nnU-Net-exact) */
+  resampleLabels: boolean;
+  setResampleLabels(v: boolean): void;
   /** multi-channel models: the scan chosen for each input channel (null: not chosen, matched automatically) */
   channelScans: (string | null)[];
   setChannelScan(channel: number, scanId: string): void;
@@ -64,6 +67,8 @@ export const useModels = create<ModelsState>((set) => ({
   backend: 'auto',
   folds: [],
   crossvalPostprocessing: false,
+  resampleLabels: false,
+  setResampleLabels: (resampleLabels) => set({ resampleLabels }),
   channelScans: [],
   setChannelScan: (channel, scanId) =>
     set((s) => {

@@ -112,6 +112,8 @@ export function SegmentPanel() {
     folds,
     crossvalPostprocessing,
     channelScans,
+    resampleLabels,
+    setResampleLabels,
     setCrossvalPostprocessing,
     setTta,
     setTileStepSize,
@@ -267,6 +269,16 @@ export function SegmentPanel() {
               </option>
             ))}
           </select>
+        </label>
+        <label className="field checkbox">
+          <input
+            type="checkbox"
+            checked={resampleLabels}
+            onChange={(e) => setResampleLabels(e.currentTarget.checked)}
+            data-testid="resample-labels"
+          />
+          Resample labels, not logits (TotalSegmentator&apos;s fast mode for many-class models: faster export,
+          not nnU-Net-exact)
         </label>
         <label className="field">
           Compute

@@ -92,7 +92,7 @@ export const predictCommand: Command = {
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
     '                [--threads N] [-chk|--checkpoint final|best|latest|<file>.pth] [--postprocessing | --no-postprocessing]',
-    '                [--output-type nifti|dicom-seg]',
+    '                [--output-type nifti|dicom-seg] [--resample-labels]',
     '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
     '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
@@ -117,6 +117,7 @@ export const predictCommand: Command = {
         'step-size': { type: 'string' },
         'disable-tta': { type: 'boolean' },
         'save-probabilities': { type: 'boolean' },
+        'resample-labels': { type: 'boolean' },
         backend: { type: 'string' },
         threads: { type: 'string' },
         checkpoint: { type: 'string' },
@@ -233,6 +234,10 @@ export const predictCommand: Command = {
       `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
     if (previousStage) log(`  cascade: ${previousStage.describe}`);
+    if (values['resample-labels'])
+      log(
+        "  --resample-labels: labels brought back nearest-neighbour (TotalSegmentator's fast mode, not nnU-Net-exact)",
+      );
     if (pp.file) log(`  postprocessing: ${pp.file}`);
     else if (pp.skipped)
       log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
@@ -259,6 +264,7 @@ export const predictCommand: Command = {
             tta: !values['disable-tta'],
             step,
             saveProbabilities: values['save-probabilities'],
+            resampleLabels: values['resample-labels'],
             previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
           },
         );

@@ -14,7 +14,7 @@ import {
 } from '../preprocessing/preprocess-case';
 import { preprocessWithPreviousStage } from '../preprocessing/previous-stage';
 import type { ResampleSpec } from '../resampling/resample-plan';
-import { exportResampleSpec } from './export/export-geometry';
+import { exportResampleSpec, uncropAndTransposeBack } from './export/export-geometry';
 import { exportLogits, StreamingExport } from './export/streaming-export';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
 import { type AccumulatorFactory, type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
@@ -40,6 +40,11 @@ export interface PredictCaseOptions {
   resampleChannel?: (channel: Float32Array, spec: ResampleSpec) => Promise<Float32Array>;
   /** workers serving preprocessHandlers: the export's slabs run there in parallel (default: this thread) */
   exportPool?: WorkerPool;
+  /**
+   * TotalSegmentator's fast export, not nnU-Net-exact: the argmax is taken on the network's grid and the labels
+   * are brought back nearest-neighbour, instead of resampling every class's logits to the scan's grid.
+   */
+  resampleLabels?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -94,7 +99,10 @@ export async function predictCase<T = Float32Array>(
 
   const K = scheme.numHeads;
   const logitShape = pre.shape;
-  const spec = exportResampleSpec(logitShape, pre.properties, plans);
+  const fast = options.resampleLabels === true && !options.saveProbabilities;
+  // fast mode: labels on the network grid (no logit resampling), brought back at the end
+  const spec = fast ? null : exportResampleSpec(logitShape, pre.properties, plans);
+  const exportGeometry = fast ? networkGridGeometry(logitShape) : pre.properties;
   const exportOptions = {
     regionsClassOrder: scheme.regionsClassOrder ?? undefined,
     foregroundLabels: Math.max(...scheme.foregroundLabels, 0),
@@ -108,7 +116,7 @@ export async function predictCase<T = Float32Array>(
     ? null
     : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
   const exporter = streaming
-    ? new StreamingExport(K, logitShape, pre.properties, spec, {
+    ? new StreamingExport(K, logitShape, exportGeometry, spec, {
         ...exportOptions,
         pool: options.exportPool,
         signal: options.signal,
@@ -145,7 +153,15 @@ export async function predictCase<T = Float32Array>(
   report('export', 0, 1);
   let result: { labels: Uint8Array | Uint16Array; shape: Shape3 };
   let probabilities: Float32Array | undefined;
-  if (exporter) result = await exporter.finish(plans);
+  if (exporter && fast) {
+    const onGrid = await exporter.finish({ transposeBackward: [0, 1, 2] });
+    const cropped = nearestResample(
+      onGrid.labels,
+      logitShape,
+      pre.properties.shape_after_cropping_and_before_resampling,
+    );
+    result = uncropAndTransposeBack(cropped, pre.properties, plans);
+  } else if (exporter) result = await exporter.finish(plans);
   else {
     result = await exportLogits(collected!, logitShape, pre.properties, plans, {
       ...exportOptions,
@@ -188,3 +204,44 @@ async function preprocess(
 }
 
 export type { PreprocessingPlans };
+
+/** The network grid as an export target: no crop, no transpose (fast mode's labels stay on it). */
+function networkGridGeometry(shape: Shape3): CaseProperties {
+  return {
+    shape_before_cropping: [...shape],
+    bbox_used_for_cropping: [
+      [0, shape[0]],
+      [0, shape[1]],
+      [0, shape[2]],
+    ],
+    shape_after_cropping_and_before_resampling: [...shape],
+  } as unknown as CaseProperties;
+}
+
+/**
+ * Labels to another grid by nearest neighbour, as scipy's zoom with order 0 maps coordinates (corners aligned:
+ * in = out · (n_in − 1) / (n_out − 1), rounded half up) — TotalSegmentator's way back to the scan's grid.
+ */
+export function nearestResample(
+  labels: Uint8Array | Uint16Array,
+  from: readonly number[],
+  to: readonly number[],
+): Uint8Array | Uint16Array {
+  if (from.every((n, a) => n === to[a])) return labels;
+  const index = (a: number) =>
+    Int32Array.from({ length: to[a] }, (_, j) =>
+      to[a] === 1 ? 0 : Math.min(from[a] - 1, Math.floor((j * (from[a] - 1)) / (to[a] - 1) + 0.5)),
+    );
+  const [iz, iy, ix] = [index(0), index(1), index(2)];
+  const out =
+    labels instanceof Uint16Array
+      ? new Uint16Array(to[0] * to[1] * to[2])
+      : new Uint8Array(to[0] * to[1] * to[2]);
+  let o = 0;
+  for (let z = 0; z < to[0]; z++)
+    for (let y = 0; y < to[1]; y++) {
+      const row = (iz[z] * from[1] + iy[y]) * from[2];
+      for (let x = 0; x < to[2]; x++) out[o++] = labels[row + ix[x]];
+    }
+  return out;
+}

@@ -74,6 +74,8 @@ export interface PredictOptions {
   step?: number;
   /** the softmax/sigmoid probabilities on the source grid too (K × voxels: large) */
   saveProbabilities?: boolean;
+  /** TotalSegmentator's fast export (argmax on the network grid, labels back nearest-neighbour): not nnU-Net-exact */
+  resampleLabels?: boolean;
   /** a cascade stage: the previous stage's segmentation of this case, on its grid (one-hot extra channels) */
   previousStageSegmentation?: VoxelArray;
   signal?: AbortSignal;
@@ -175,6 +177,7 @@ export async function openPredictor(
       saveProbabilities: o.saveProbabilities,
       postprocessing: postprocessing.steps,
       previousStageSegmentation,
+      resampleLabels: o.resampleLabels,
       exportPool: runtime.exportPool?.(),
       resampleChannel: resample
         ? (ch: Float32Array, spec: ResampleSpec) => resample(ch, spec, o.signal)
