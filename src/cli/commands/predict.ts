@@ -92,7 +92,7 @@ export const predictCommand: Command = {
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
     '                [--threads N] [-chk|--checkpoint final|best|latest|<file>.pth] [--postprocessing | --no-postprocessing]',
-    '                [--output-type nifti|dicom-seg] [--resample-labels]',
+    '                [--output-type nifti|dicom-seg] [--resample-labels] [--z-chunks SLICES]',
     '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
     '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
@@ -118,6 +118,7 @@ export const predictCommand: Command = {
         'disable-tta': { type: 'boolean' },
         'save-probabilities': { type: 'boolean' },
         'resample-labels': { type: 'boolean' },
+        'z-chunks': { type: 'string' },
         backend: { type: 'string' },
         threads: { type: 'string' },
         checkpoint: { type: 'string' },
@@ -234,6 +235,23 @@ export const predictCommand: Command = {
       `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
     if (previousStage) log(`  cascade: ${previousStage.describe}`);
+    // TotalSegmentator's z-chunking: --z-chunks N, or 1000 slices in its fast mode
+    const chunkSlices = values['z-chunks']
+      ? Number(values['z-chunks'])
+      : values['resample-labels']
+        ? 1000
+        : 0;
+    if (!(Number.isInteger(chunkSlices) && chunkSlices >= 0))
+      throw new TesseraError(
+        'bad-argument',
+        'tessera predict',
+        `--z-chunks must be a slice count, got ${values['z-chunks']}`,
+      );
+    const zChunks = chunkSlices ? { maxSlices: chunkSlices, margin: 20 } : undefined;
+    if (zChunks)
+      log(
+        `  scans over ${chunkSlices} slices are predicted in chunks with a 20-slice margin (not nnU-Net-exact at the seams)`,
+      );
     if (values['resample-labels'])
       log(
         "  --resample-labels: labels brought back nearest-neighbour (TotalSegmentator's fast mode, not nnU-Net-exact)",
@@ -265,6 +283,7 @@ export const predictCommand: Command = {
             step,
             saveProbabilities: values['save-probabilities'],
             resampleLabels: values['resample-labels'],
+            zChunks,
             previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
           },
         );

@@ -76,6 +76,12 @@ export interface PredictOptions {
   saveProbabilities?: boolean;
   /** TotalSegmentator's fast export (argmax on the network grid, labels back nearest-neighbour): not nnU-Net-exact */
   resampleLabels?: boolean;
+  /**
+   * TotalSegmentator's z-chunking for very long scans: a scan of more than `maxSlices` slices (the file's k axis)
+   * is predicted in chunks that overlap by `margin` slices on each inner side, and the labels stitched from each
+   * chunk's core. Bounds memory by the chunk; not nnU-Net-exact near the seams.
+   */
+  zChunks?: { maxSlices: number; margin: number };
   /** a cascade stage: the previous stage's segmentation of this case, on its grid (one-hot extra channels) */
   previousStageSegmentation?: VoxelArray;
   signal?: AbortSignal;
@@ -139,7 +145,7 @@ export async function openPredictor(
   const previousStage =
     bundle.kind === 'nnunet' ? (bundle.model.plans.previous_stage ?? undefined) : undefined;
 
-  const predict = async (c: PredictionCase, o: PredictOptions = {}): Promise<CasePrediction> => {
+  const predictWhole = async (c: PredictionCase, o: PredictOptions = {}): Promise<CasePrediction> => {
     const ref = checkCase(c, bundle, inputChannels);
     if (bundle.kind === 'onnx') {
       const r = await predictWithCard(ref, bundle.bundle.card, nets.networks[0].run, {
@@ -213,6 +219,12 @@ export async function openPredictor(
       ),
     );
   };
+
+  const predict = (c: PredictionCase, o: PredictOptions = {}): Promise<CasePrediction> =>
+    // probabilities are the whole scan's by definition: never chunked
+    o.zChunks && !o.saveProbabilities && c.volumes[0] && c.volumes[0].shape[2] > o.zChunks.maxSlices
+      ? predictInZChunks(c, o, o.zChunks, predictWhole)
+      : predictWhole(c, o);
 
   return {
     kind: bundle.kind,
@@ -341,4 +353,51 @@ async function openEnsemblePredictor(
 async function readBytes(files: FileSet, path: string): Promise<Uint8Array> {
   const src = await files.open(path);
   return src.read(0, src.size);
+}
+
+/** The slices [k0, k1) of a volume (the file's k axis, slowest in memory): a contiguous view, origin moved. */
+function sliceK(v: Volume, k0: number, k1: number): Volume {
+  const plane = v.shape[0] * v.shape[1];
+  const affine = v.affine.map((row) => [...row]);
+  for (let r = 0; r < 3; r++) affine[r][3] += k0 * v.affine[r][2];
+  return {
+    ...v,
+    shape: [v.shape[0], v.shape[1], k1 - k0],
+    data: v.data.subarray(k0 * plane, k1 * plane),
+    affine,
+  };
+}
+
+async function predictInZChunks(
+  c: PredictionCase,
+  o: PredictOptions,
+  chunk: { maxSlices: number; margin: number },
+  predictWhole: (c: PredictionCase, o: PredictOptions) => Promise<CasePrediction>,
+): Promise<CasePrediction> {
+  const ref = c.volumes[0];
+  const K = ref.shape[2];
+  const n = Math.ceil(K / chunk.maxSlices);
+  const size = Math.ceil(K / n);
+  const plane = ref.shape[0] * ref.shape[1];
+  let labels: Uint8Array | Uint16Array | null = null;
+  let tiles = 0;
+  const timings = { preprocessMs: 0, networkMs: 0, exportMs: 0 };
+  for (let i = 0; i < n; i++) {
+    const core0 = i * size;
+    const core1 = Math.min(K, core0 + size);
+    const k0 = Math.max(0, core0 - chunk.margin);
+    const k1 = Math.min(K, core1 + chunk.margin);
+    const r = await predictWhole(
+      { name: c.name, volumes: c.volumes.map((v) => sliceK(v, k0, k1)) },
+      { ...o, progress: (p) => o.progress?.({ ...p, stage: `slices ${core0}–${core1 - 1} · ${p.stage}` }) },
+    );
+    labels ??= r.labels instanceof Uint16Array ? new Uint16Array(plane * K) : new Uint8Array(plane * K);
+    // the chunk's core, without its margins
+    labels.set(r.labels.subarray((core0 - k0) * plane, (core1 - k0) * plane), core0 * plane);
+    tiles += r.tiles;
+    timings.preprocessMs += r.timings.preprocessMs;
+    timings.networkMs += r.timings.networkMs;
+    timings.exportMs += r.timings.exportMs;
+  }
+  return { labels: labels!, shape: zyxShape(ref), tiles, timings };
 }
