@@ -1,3 +1,5 @@
+import { caseMetrics as evaluateCase } from '../evaluation/case-metrics';
+import { targetKey } from '../evaluation/regions';
 import type { LabelOrRegion } from './postprocessing';
 
 /**
@@ -9,46 +11,18 @@ import type { LabelOrRegion } from './postprocessing';
 export type Metrics = Record<string, number>;
 export type CaseMetrics = Map<string, Metrics>;
 
-/** nnU-Net's JSON key of a label or region: "1", or "(1, 2)" for a region (recursive_fix_for_json_export). */
-export function labelKey(r: LabelOrRegion): string {
-  return Array.isArray(r) ? (r.length === 1 ? `(${r[0]},)` : `(${r.join(', ')})`) : String(r);
-}
+/** nnU-Net's JSON key of a label or region: "1", or "(1, 2)" for a region (the evaluation's one rule). */
+export const labelKey = (r: LabelOrRegion): string => targetKey(r);
 
+/** Per label or region, compute_metrics' scores (the evaluation's one implementation: evaluation/case-metrics). */
 export function caseMetrics(
   reference: ArrayLike<number>,
   prediction: ArrayLike<number>,
   labelsOrRegions: LabelOrRegion[],
   ignoreLabel: number | null,
 ): CaseMetrics {
-  const out: CaseMetrics = new Map();
-  for (const r of labelsOrRegions) {
-    const members = new Set(Array.isArray(r) ? r : [r]);
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    let tn = 0;
-    for (let i = 0; i < reference.length; i++) {
-      if (ignoreLabel !== null && reference[i] === ignoreLabel) continue;
-      const inRef = members.has(reference[i]);
-      const inPred = members.has(prediction[i]);
-      if (inRef && inPred) tp++;
-      else if (inPred) fp++;
-      else if (inRef) fn++;
-      else tn++;
-    }
-    const none = tp + fp + fn === 0;
-    out.set(labelKey(r), {
-      Dice: none ? Number.NaN : (2 * tp) / (2 * tp + fp + fn),
-      IoU: none ? Number.NaN : tp / (tp + fp + fn),
-      FP: fp,
-      TP: tp,
-      FN: fn,
-      TN: tn,
-      n_pred: fp + tp,
-      n_ref: fn + tp,
-    });
-  }
-  return out;
+  const scores = evaluateCase(reference, prediction, labelsOrRegions, ignoreLabel);
+  return new Map(labelsOrRegions.map((r, i) => [labelKey(r), { ...scores[i] } as Metrics]));
 }
 
 /** Per-label means over cases (NaN left out, as np.nanmean) and the foreground mean over labels but 0. */

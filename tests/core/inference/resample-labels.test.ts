@@ -8,6 +8,21 @@ import { FIXTURES } from '../../helpers/fixtures';
 import { ortWasm } from '../../helpers/ort';
 import { compareLabels, readVolumePath } from '../../helpers/parity';
 
+/** The resampled 3-D CT fixture and fold 0 of its model, on the browser's wasm runtime. */
+async function ct3d() {
+  const dir = path.join(FIXTURES, 'inference/ct3d_folds');
+  const bundle = await openModelBundle(
+    await openFileSet(path.join(dir, 'Dataset910_SynthCT/nnUNetTrainer__nnUNetPlans__3d_fullres')),
+  );
+  const predictor = await openPredictor(
+    bundle,
+    { ort: ortWasm, backend: 'wasm' },
+    { folds: ['0'], postprocessing: 'none' },
+  );
+  const scan = await readVolumePath(path.join(dir, 'input/synthct_100_0000.nii.gz'));
+  return { predictor, scan, c: { name: 'synthct_100', volumes: [scan] } };
+}
+
 // TotalSegmentator's fast export (--resample-labels): argmax on the network grid, labels back nearest-neighbour.
 // Not nnU-Net-exact by design: it must land on the scan's grid, agree with the exact export away from borders,
 // and equal it where the network grid is the scan's grid.
@@ -20,18 +35,8 @@ describe('resample-labels fast mode', () => {
   });
 
   it('on a resampled CT: the scan grid, ≥ 97 % equal to the exact export', async () => {
-    const dir = path.join(FIXTURES, 'inference/ct3d_folds');
-    const bundle = await openModelBundle(
-      await openFileSet(path.join(dir, 'Dataset910_SynthCT/nnUNetTrainer__nnUNetPlans__3d_fullres')),
-    );
-    const predictor = await openPredictor(
-      bundle,
-      { ort: ortWasm, backend: 'wasm' },
-      { folds: ['0'], postprocessing: 'none' },
-    );
+    const { predictor, c } = await ct3d();
     try {
-      const scan = await readVolumePath(path.join(dir, 'input/synthct_100_0000.nii.gz'));
-      const c = { name: 'synthct_100', volumes: [scan] };
       const exact = await predictor.predict(c, { tta: false });
       const fast = await predictor.predict(c, { tta: false, resampleLabels: true });
       expect(fast.shape).toEqual(exact.shape);
@@ -48,18 +53,8 @@ describe('resample-labels fast mode', () => {
 
 describe('z-chunking for long scans', () => {
   it('predicts in overlapping chunks and stitches the cores: the scan grid, ≥ 99 % equal to the whole', async () => {
-    const dir = path.join(FIXTURES, 'inference/ct3d_folds');
-    const bundle = await openModelBundle(
-      await openFileSet(path.join(dir, 'Dataset910_SynthCT/nnUNetTrainer__nnUNetPlans__3d_fullres')),
-    );
-    const predictor = await openPredictor(
-      bundle,
-      { ort: ortWasm, backend: 'wasm' },
-      { folds: ['0'], postprocessing: 'none' },
-    );
+    const { predictor, scan, c } = await ct3d();
     try {
-      const scan = await readVolumePath(path.join(dir, 'input/synthct_100_0000.nii.gz'));
-      const c = { name: 'synthct_100', volumes: [scan] };
       const whole = await predictor.predict(c, { tta: false });
       const stages: string[] = [];
       const chunked = await predictor.predict(c, {
