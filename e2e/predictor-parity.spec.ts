@@ -12,34 +12,32 @@ const CASE = path.join(ROOT, 'tests/fixtures/inference/ct3d_folds');
 const MODEL = path.join(CASE, 'Dataset910_SynthCT/nnUNetTrainer__nnUNetPlans__3d_fullres');
 const SCAN = path.join(CASE, 'input/synthct_100_0000.nii.gz');
 
+/**
+ * `tessera predict` on the browser's own runtime (onnxruntime-web wasm), no TTA (the page's default), so page and
+ * CLI differ only in who calls the predictor. Returns the output folder and the folds it used.
+ */
+function cliPredict(input: string, model: string, outName: string, ...extra: string[]) {
+  const out = path.join(TMP, outName);
+  fs.rmSync(out, { recursive: true, force: true });
+  const log = execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'bin/tessera.mjs'), 'predict', '-i', input, '-o', out, '-m', model].concat(
+      ['--backend', 'wasm', '--disable-tta'],
+      extra,
+    ),
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return { out, folds: (JSON.parse(log) as { folds: string[] }).folds };
+}
+
 test('the page (inference worker) and `tessera predict` give identical labels, postprocessing included', async ({
   page,
 }) => {
   test.setTimeout(900_000);
-  // the CLI on the browser's own runtime (onnxruntime-web wasm), so the two differ only in who calls the predictor
-  const cliOut = path.join(TMP, 'parity-cli');
-  fs.rmSync(cliOut, { recursive: true, force: true });
-  const cliLog = execFileSync(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/tessera.mjs'),
-      'predict',
-      '-i',
-      path.join(CASE, 'input'),
-      '-o',
-      cliOut,
-      '-m',
-      MODEL,
-      '--backend',
-      'wasm',
-      '--disable-tta',
-      '--postprocessing',
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  expect(JSON.parse(cliLog).folds).toEqual(['0', '1', '2']);
+  const run = cliPredict(path.join(CASE, 'input'), MODEL, 'parity-cli', '--postprocessing');
+  expect(run.folds).toEqual(['0', '1', '2']);
   const cli = await readVolume(
-    new Uint8Array(fs.readFileSync(path.join(cliOut, 'synthct_100.nii.gz'))),
+    new Uint8Array(fs.readFileSync(path.join(run.out, 'synthct_100.nii.gz'))),
     'cli',
   );
 
@@ -77,24 +75,9 @@ test('a two-channel model segments in the page: channels matched by name, labels
   test.setTimeout(900_000);
   const dir = path.join(ROOT, 'tests/fixtures/inference/mr2d');
   const model = path.join(dir, 'Dataset911_Synth2D/nnUNetTrainer__nnUNetPlans__2d');
-  const cliOut = path.join(TMP, 'parity-cli-2ch');
-  fs.rmSync(cliOut, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/tessera.mjs'),
-      'predict',
-      '-i',
-      path.join(dir, 'input'),
-      '-o',
-      cliOut,
-      '-m',
-      model,
-    ].concat(['--backend', 'wasm', '--disable-tta', '-f', '0']),
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const run = cliPredict(path.join(dir, 'input'), model, 'parity-cli-2ch', '-f', '0');
   const cli = await readVolume(
-    new Uint8Array(fs.readFileSync(path.join(cliOut, 'synth2d_100.nii.gz'))),
+    new Uint8Array(fs.readFileSync(path.join(run.out, 'synth2d_100.nii.gz'))),
     'cli',
   );
 
