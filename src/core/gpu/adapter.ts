@@ -37,15 +37,21 @@ export async function probeWebGpu(gpu: GPU | undefined = globalThis.navigator?.g
       reason: 'WebGPU is present but no GPU adapter is available',
     };
   const info = adapter.info ?? ({} as GPUAdapterInfo);
-  const fallback =
-    !!(adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ||
-    !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   const name = [info.vendor, info.architecture || info.device].filter(Boolean).join(' ') || 'GPU';
-  const described = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
   return {
     ok: true,
-    software: fallback || /swiftshader|llvmpipe|lavapipe|software/i.test(described),
+    software: isSoftwareAdapter(adapter),
     name,
     features: [...adapter.features] as string[],
   };
+}
+
+/** A fallback or CPU-emulated adapter (SwiftShader, llvmpipe): correct, but slower than the CPU paths. */
+export function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const fallback =
+    !!(adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+    !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  const described = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  return fallback || /swiftshader|llvmpipe|lavapipe|software/i.test(described);
 }

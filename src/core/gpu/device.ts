@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors';
+import { isSoftwareAdapter } from './adapter';
 
 /** Limits the engine raises to the adapter's maxima (the defaults cap one binding at 128 MiB). */
 const RAISED_LIMITS = [
@@ -50,9 +51,7 @@ export async function openGpu(gpu: GPU | undefined = globalThis.navigator?.gpu):
     device,
     description,
     isFallbackAdapter: !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter,
-    software:
-      !!(info as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
-      /swiftshader|llvmpipe|lavapipe|software/i.test(description),
+    software: isSoftwareAdapter(adapter),
     limits: {
       maxBufferSize: device.limits.maxBufferSize,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
