@@ -2,7 +2,7 @@ import { TesseraError } from '../errors';
 import { exportFold } from '../model/bundle/nnunet-model';
 import { readOnnxModelBytes } from '../model/bundle/onnx-bundle';
 import type { ModelBundle } from '../model/bundle/open-bundle';
-import { incompleteFoldMessage } from '../model/bundle/results-folder';
+import { incompleteFoldDetail } from '../model/bundle/results-folder';
 import { type Backend, createOnnxNetwork, type OnnxNetwork, type OrtLike } from './onnx-network';
 
 /** A model ready to predict: one ONNX session per fold, and what the predictor needs to know. */
@@ -72,7 +72,7 @@ export async function createModelNetworks(
         throw new TesseraError(
           'not-found',
           `fold_${f}`,
-          incompleteFoldMessage(incomplete, model.folder.checkpoint).replace(/^fold_\S+ /, ''),
+          incompleteFoldDetail(incomplete, model.folder.checkpoint),
         );
       if (!model.checkpoints.has(f)) {
         throw new TesseraError(

@@ -11,6 +11,7 @@ import { parameterCount } from '../parameters';
 import type { FileSet } from './file-set';
 import type { CheckpointChoice, ResultsFolder } from './results-folder';
 import {
+  incompleteFoldDetail,
   incompleteFoldMessage,
   openFoldCheckpoint,
   readResultsFolder,
@@ -79,7 +80,7 @@ export async function exportFold(
     throw new TesseraError(
       'not-found',
       `${model.folder.files.name}/${model.folder.root}fold_${fold}`,
-      incompleteFoldMessage(incomplete, model.folder.checkpoint).replace(/^fold_\S+ /, ''),
+      incompleteFoldDetail(incomplete, model.folder.checkpoint),
     );
   if (!ckpt)
     throw new TesseraError(

@@ -110,11 +110,16 @@ function foldCheckpoints(
  * (nnU-Net's flag and file name, which nnUNetv2_predict takes too), the page's checkpoint picker.
  */
 export function incompleteFoldMessage(f: IncompleteFold, choice: CheckpointChoice): string {
+  return `fold_${f.fold} ${incompleteFoldDetail(f, choice)}`;
+}
+
+/** The same, without the fold's name: for an error already naming `fold_N`. */
+export function incompleteFoldDetail(f: IncompleteFold, choice: CheckpointChoice): string {
   const wanted = choice === 'auto' ? 'checkpoint_final.pth (nor checkpoint_best.pth)' : choice;
   if (f.checkpoints.length === 0)
-    return `fold_${f.fold} has no ${wanted} and no other checkpoint${f.otherFiles ? ` (only ${f.otherFiles} other file${f.otherFiles > 1 ? 's' : ''}: training did not get far, or the .pth files were not copied)` : ''}`;
+    return `has no ${wanted} and no other checkpoint${f.otherFiles ? ` (only ${f.otherFiles} other file${f.otherFiles > 1 ? 's' : ''}: training did not get far, or the .pth files were not copied)` : ''}`;
   const pick = f.checkpoints[0];
-  return `fold_${f.fold} has no ${wanted}, only ${f.checkpoints.join(', ')} (training may not have finished): to use it, pass -chk ${pick} (in the page: the checkpoint picker)`;
+  return `has no ${wanted}, only ${f.checkpoints.join(', ')} (training may not have finished): to use it, pass -chk ${pick} (in the page: the checkpoint picker)`;
 }
 
 export async function readResultsFolder(
@@ -208,7 +213,7 @@ export async function openFoldCheckpoint(folder: ResultsFolder, fold: string): P
     throw new TesseraError(
       'not-found',
       `${folder.files.name}/${folder.root}fold_${fold}`,
-      incompleteFoldMessage(incomplete, folder.checkpoint).replace(/^fold_\S+ /, ''),
+      incompleteFoldDetail(incomplete, folder.checkpoint),
     );
   if (!f)
     throw new TesseraError(
