@@ -299,6 +299,7 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
     this.runner.flush();
     const n = this.g.K * this.plane;
     return {
+      half: false,
       logits: this.acc.map((_, f) => all.slice(f * n, (f + 1) * n)),
       weight: all.slice(this.acc.length * n, this.acc.length * n + this.plane),
     };

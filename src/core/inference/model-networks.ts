@@ -1,8 +1,9 @@
 import { TesseraError } from '../errors';
-import { exportFold } from '../model/bundle/nnunet-model';
+import { exportFold, exportFoldSegmentationHead } from '../model/bundle/nnunet-model';
 import { readOnnxModelBytes } from '../model/bundle/onnx-bundle';
 import type { ModelBundle } from '../model/bundle/open-bundle';
 import { incompleteFoldDetail } from '../model/bundle/results-folder';
+import { featureChannels } from '../model/onnx/emit-network';
 import { type Backend, createOnnxNetwork, type OnnxNetwork, type OrtLike } from './onnx-network';
 
 /** A model ready to predict: one ONNX session per fold, and what the predictor needs to know. */
@@ -13,6 +14,8 @@ export interface ModelNetworks {
   mirrorAxes: number[];
   backend: Backend;
   precision: 'fp32' | 'fp16';
+  /** networks exported with a separate segmentation head: their heads, one per fold, and the features in */
+  head?: { networks: OnnxNetwork[]; channels: number };
   release(): Promise<void>;
 }
 
@@ -27,6 +30,26 @@ export interface NetworkOptions {
   threads?: number;
   /** WebGPU: leave the logits on the GPU (see gpu-tile-accumulator.ts) */
   outputOnGpu?: boolean;
+  /**
+   * 'auto' (default): the segmentation head runs apart (see predict-sliding-window.ts SegmentationHead) on
+   * CPU backends when a tile's logits would take 256 MB or more (100+-class models); 'included' or
+   * 'separate' force it.
+   */
+  segmentationHead?: 'auto' | 'included' | 'separate';
+}
+
+/** 256 MB of float32 logits per tile: above it the head runs apart, slab by slab. */
+const SEPARATE_HEAD_VALUES = 64 << 20;
+
+/** Whether a model's networks are exported with their segmentation head apart. */
+export function separateHead(
+  numClasses: number,
+  patchSize: readonly number[],
+  backend: Backend,
+  choice: NetworkOptions['segmentationHead'] = 'auto',
+): boolean {
+  if (choice !== 'auto') return choice === 'separate';
+  return backend !== 'webgpu' && numClasses * patchSize.reduce((a, b) => a * b, 1) >= SEPARATE_HEAD_VALUES;
 }
 
 /** nnU-Net's fold auto-detection: the numbered folds; fold_all only when it is the only one. */
@@ -47,8 +70,9 @@ export async function createModelNetworks(
 ): Promise<ModelNetworks> {
   const precision = o.precision ?? 'fp32';
   const networks: OnnxNetwork[] = [];
+  const heads: OnnxNetwork[] = [];
   const release = async () => {
-    for (const n of networks) await n.release();
+    for (const n of [...networks, ...heads]) await n.release();
   };
   try {
     if (bundle.kind === 'onnx') {
@@ -85,17 +109,25 @@ export async function createModelNetworks(
     // nnUNetPredictor takes the axes from the first fold only; None (nnUNetTrainerNoMirroring, NoDA, …) or
     // a missing entry means no mirroring at all, even with TTA on.
     const mirrorAxes = model.checkpoints.get(folds[0])?.inferenceAllowedMirroringAxes ?? [];
+    const split =
+      !o.outputOnGpu &&
+      separateHead(model.spec.numClasses, model.spec.patchSize, o.backend, o.segmentationHead);
     for (const f of folds) {
       const ckpt = model.checkpoints.get(f)!;
-      const onnx = await exportFold(model, f, { precision });
+      const onnx = await exportFold(model, f, {
+        precision,
+        segmentationHead: split ? 'separate' : 'included',
+        // CPU EPs have a 3-D ConvTranspose: one op instead of the WebGPU rewrite's conv + interleave
+        transposedConv: o.backend === 'webgpu' ? 'as-conv' : 'native',
+      });
+      const session = { strictWebGPU: o.strictWebGPU, name: ckpt.file, threads: o.threads };
       networks.push(
-        await createOnnxNetwork(ort, onnx, o.backend, {
-          strictWebGPU: o.strictWebGPU,
-          name: ckpt.file,
-          threads: o.threads,
-          outputOnGpu: o.outputOnGpu,
-        }),
+        await createOnnxNetwork(ort, onnx, o.backend, { ...session, outputOnGpu: o.outputOnGpu }),
       );
+      if (split)
+        heads.push(
+          await createOnnxNetwork(ort, await exportFoldSegmentationHead(model, f), o.backend, session),
+        );
     }
     return {
       networks,
@@ -103,6 +135,7 @@ export async function createModelNetworks(
       mirrorAxes,
       backend: o.backend,
       precision,
+      head: split ? { networks: heads, channels: featureChannels(model.spec) } : undefined,
       release,
     };
   } catch (e) {

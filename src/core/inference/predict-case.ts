@@ -17,7 +17,12 @@ import type { ResampleSpec } from '../resampling/resample-plan';
 import { exportResampleSpec, uncropAndTransposeBack } from './export/export-geometry';
 import { exportLogits, StreamingExport } from './export/streaming-export';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
-import { type AccumulatorFactory, type NetworkFn, streamSlidingWindow } from './predict-sliding-window';
+import {
+  type AccumulatorFactory,
+  type NetworkFn,
+  type SegmentationHead,
+  streamSlidingWindow,
+} from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';
 
 export interface PredictCaseOptions {
@@ -78,7 +83,7 @@ export async function predictCase<T = Float32Array>(
   datasetJson: unknown,
   folds: NetworkFn<T>[],
   patchSize: number[],
-  options: PredictCaseOptions & { accumulator?: AccumulatorFactory<T> } = {},
+  options: PredictCaseOptions & { accumulator?: AccumulatorFactory<T>; head?: SegmentationHead } = {},
 ): Promise<CasePrediction> {
   const t0 = performance.now();
   const report = (stage: string, done: number, total: number) => options.onProgress?.({ stage, done, total });
@@ -134,6 +139,7 @@ export async function predictCase<T = Float32Array>(
       tileStepSize: options.tileStepSize ?? 0.5,
       mirrorAxes: options.mirrorAxes ?? [],
       accumulator: options.accumulator,
+      head: options.head,
       signal: options.signal,
       onProgress: (done, total) => {
         tiles = total;

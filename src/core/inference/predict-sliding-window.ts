@@ -1,10 +1,11 @@
 import { TesseraError } from '../errors';
 import { throwIfCancelled } from '../parallel/job';
-import { roundHalf } from '../pycompat/float16';
+import { HALF_VALUES, roundHalf, roundHalfInPlace } from '../pycompat/float16';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {
   CpuTileAccumulator,
+  halfsToFloats,
   type SliceSums,
   type TileAccumulator,
   type TileGeometry,
@@ -25,6 +26,21 @@ export interface SlidingWindowOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
+
+/**
+ * Networks exported with a separate segmentation head (`segmentationHead: 'separate'`): the fold's network
+ * returns the last decoder features (`channels` × tile) and `fns[fold]` maps [1, channels, dz, y, x] to
+ * [1, K, dz, y, x]. The head runs a few slices at a time straight into the accumulator, so a K × tile
+ * array never exists (0.75 GB at 118 classes and a 112 × 112 × 128 tile). TTA averages the features,
+ * flipped back, before the head: the head is affine, so this is the same mean as nnU-Net's over logits.
+ */
+export interface SegmentationHead {
+  fns: NetworkFn[];
+  channels: number;
+}
+
+/** Values per head call (K × slices × plane): ~32 MB of float32 logits at a time. */
+const HEAD_CHUNK_VALUES = 8 << 20;
 
 /** Where the tile arithmetic runs: the CPU by default; a GPU accumulator keeps the outputs on the GPU. */
 export type AccumulatorFactory<T> = (geometry: TileGeometry) => TileAccumulator<T>;
@@ -51,7 +67,7 @@ export async function streamSlidingWindow<T = Float32Array>(
   data: Float32Array | Float32Array[],
   shape: readonly number[],
   folds: NetworkFn<T>[],
-  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T> },
+  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T>; head?: SegmentationHead },
   onSlice: (slice: LogitSlice) => void | Promise<void>,
 ): Promise<void> {
   const [C, Z, Y, X] = shape;
@@ -97,9 +113,16 @@ export async function streamSlidingWindow<T = Float32Array>(
     outShape,
     evaluationsPerTile: 1 + combos.length,
   };
-  const acc = (
-    options.accumulator ?? ((g: TileGeometry) => new CpuTileAccumulator(g) as unknown as TileAccumulator<T>)
-  )(geometry);
+  const head = options.head;
+  if (head && options.accumulator)
+    throw new Error('a separate segmentation head runs on the CPU accumulator only');
+  const cpu = head ? new CpuTileAccumulator(geometry) : null;
+  const acc =
+    (cpu as unknown as TileAccumulator<T> | null) ??
+    (
+      options.accumulator ?? ((g: TileGeometry) => new CpuTileAccumulator(g) as unknown as TileAccumulator<T>)
+    )(geometry);
+  const featureShape = head ? [1, head.channels, ...netShape.slice(2)] : [];
 
   const tile = new Float32Array(C * tileVox);
   const flipped = new Float32Array(C * tileVox);
@@ -117,16 +140,63 @@ export async function streamSlidingWindow<T = Float32Array>(
     throwIfCancelled(options.signal);
     const out = await folds[f](input, netShape);
     const length = acc.outputLength(out);
-    if (length !== K * tileVox) {
+    const channels = head ? head.channels : K;
+    if (length !== channels * tileVox) {
       throw new TesseraError(
         'bad-model',
         'model',
-        `the network returned ${length} values; expected ${K}×${tileVox} for a [${outShape}] output`,
+        `the network returned ${length} values; expected ${channels}×${tileVox} for a [${head ? featureShape : outShape}] output`,
       );
     }
     done++;
     options.onProgress?.(done, total);
     return out;
+  };
+
+  // the separate-head path: features (TTA-averaged in float32), then the head slab by slab into the accumulator
+  let featureSum: Float32Array | null = null;
+  let featureBack: Float32Array | null = null;
+  const commitThroughHead = async (f: number, origin: number[]) => {
+    const h = head!;
+    let features = (await evaluate(f, tile)) as unknown as Float32Array;
+    if (combos.length) {
+      featureSum ??= new Float32Array(features.length);
+      featureBack ??= new Float32Array(features.length);
+      const sum = featureSum;
+      sum.set(features);
+      for (const axes of combos) {
+        const fa = axes.map((a) => a + 2);
+        flipAxes(tile, netShape, fa, flipped);
+        const out = (await evaluate(f, flipped)) as unknown as Float32Array;
+        const back = flipAxes(out, featureShape, fa, featureBack);
+        for (let i = 0; i < sum.length; i++) sum[i] = Math.fround(sum[i] + back[i]);
+      }
+      const n = combos.length + 1;
+      for (let i = 0; i < sum.length; i++) sum[i] = Math.fround(sum[i] / n);
+      features = sum;
+    }
+    const planeP = Py * Px;
+    const dzChunk = is2d ? 1 : Math.max(1, Math.min(Pz, Math.floor(HEAD_CHUNK_VALUES / (K * planeP))));
+    const chunk = new Float32Array(h.channels * dzChunk * planeP);
+    for (let dz0 = 0; dz0 < Pz; dz0 += dzChunk) {
+      throwIfCancelled(options.signal);
+      const dzN = Math.min(dzChunk, Pz - dz0);
+      const input = chunk.subarray(0, h.channels * dzN * planeP);
+      for (let c = 0; c < h.channels; c++)
+        input.set(
+          features.subarray(c * tileVox + dz0 * planeP, c * tileVox + (dz0 + dzN) * planeP),
+          c * dzN * planeP,
+        );
+      const shape = is2d ? [1, h.channels, Py, Px] : [1, h.channels, dzN, Py, Px];
+      const logits = await h.fns[f](input, shape);
+      if (logits.length !== K * dzN * planeP)
+        throw new TesseraError(
+          'bad-model',
+          'model',
+          `the segmentation head returned ${logits.length} values; expected ${K}×${dzN * planeP}`,
+        );
+      cpu!.commitSlab(f, origin, logits, dz0, dzN);
+    }
   };
 
   try {
@@ -137,6 +207,10 @@ export async function streamSlidingWindow<T = Float32Array>(
         for (const x0 of steps[2]) {
           extractTile(channels, spatial, padBelow, [z0, y0, x0], patch, tile);
           for (let f = 0; f < folds.length; f++) {
+            if (head && cpu) {
+              await commitThroughHead(f, [z0, y0, x0]);
+              continue;
+            }
             await acc.addEvaluation(await evaluate(f, tile), [], true);
             // mirroring TTA: flip the input, predict, flip the prediction back, sum (float32)
             for (const axes of combos) {
@@ -167,19 +241,41 @@ function finalizeSlice(
 ): Float32Array {
   const plane = padded[1] * padded[2];
   const out = new Float32Array(K * Y * X);
+  const bits = new Uint32Array(out.buffer);
   const nFolds = s.logits.length;
-  for (let k = 0; k < K; k++)
-    for (let y = 0; y < Y; y++)
-      for (let x = 0; x < X; x++) {
-        const p = (y + padBelow[1]) * padded[2] + x + padBelow[2];
-        const w = s.weight[p];
-        let sum = 0;
-        for (let f = 0; f < nFolds; f++) {
-          const v = roundHalf(s.logits[f][k * plane + p] / w);
-          sum = f === 0 ? v : roundHalf(sum + v);
+  if (nFolds > 1) {
+    const logits = s.half ? s.logits.map(halfsToFloats) : s.logits;
+    const w = s.half ? halfsToFloats(s.weight) : s.weight;
+    for (let k = 0; k < K; k++)
+      for (let y = 0; y < Y; y++)
+        for (let x = 0; x < X; x++) {
+          const p = (y + padBelow[1]) * padded[2] + x + padBelow[2];
+          let sum = 0;
+          for (let f = 0; f < nFolds; f++) {
+            const v = roundHalf(logits[f][k * plane + p] / w[p]);
+            sum = f === 0 ? v : roundHalf(sum + v);
+          }
+          out[k * Y * X + y * X + x] = roundHalf(sum / nFolds);
         }
-        out[k * Y * X + y * X + x] = nFolds > 1 ? roundHalf(sum / nFolds) : sum;
+    return out;
+  }
+  // one fold: the float32 quotient of two halves, rounded to half, a row at a time on the bits
+  for (let k = 0; k < K; k++)
+    for (let y = 0; y < Y; y++) {
+      const p0 = (y + padBelow[1]) * padded[2] + padBelow[2];
+      const l0 = k * plane + p0;
+      const o0 = k * Y * X + y * X;
+      if (s.half) {
+        const l = s.logits[0];
+        const w = s.weight;
+        for (let x = 0; x < X; x++) out[o0 + x] = HALF_VALUES[l[l0 + x]] / HALF_VALUES[w[p0 + x]];
+      } else {
+        const l = s.logits[0];
+        const w = s.weight;
+        for (let x = 0; x < X; x++) out[o0 + x] = l[l0 + x] / w[p0 + x];
       }
+      roundHalfInPlace(out, bits, o0, o0 + X);
+    }
   return out;
 }
 

@@ -9,7 +9,7 @@ import type { WorkerPool } from '../parallel/pool';
 import type { ResampleSpec } from '../resampling/resample-plan';
 import { averageProbabilities, probabilitiesToSegmentation } from './ensemble';
 import { type GpuOutput, gpuAccumulatorFactory } from './gpu-tile-accumulator';
-import { createModelNetworks, type ModelNetworks } from './model-networks';
+import { createModelNetworks, type ModelNetworks, type NetworkOptions } from './model-networks';
 import type { Backend, OrtLike } from './onnx-network';
 import {
   applyPostprocessing,
@@ -32,6 +32,8 @@ export interface PredictorRuntime {
   backend: Backend;
   /** onnxruntime-node's intra-op threads (onnxruntime-web takes env.wasm.numThreads) */
   threads?: number;
+  /** where the segmentation head runs (see model-networks.ts); default 'auto' */
+  segmentationHead?: NetworkOptions['segmentationHead'];
   /** fp16 only where the GPU has shader-f16 (see model/onnx/variant.ts) */
   precision?: 'fp32' | 'fp16';
   /**
@@ -122,6 +124,7 @@ export async function openPredictor(
     strictWebGPU: runtime.strictWebGPU,
     threads: runtime.threads,
     outputOnGpu: onGpu,
+    segmentationHead: runtime.segmentationHead,
   });
   // a cascade dropped with its previous stage: that stage runs first, as nnUNetv2_predict would (no postprocessing)
   const first =
@@ -215,7 +218,10 @@ export async function openPredictor(
         datasetJson,
         nets.networks.map((n) => n.run),
         patch,
-        caseOptions,
+        {
+          ...caseOptions,
+          head: nets.head && { fns: nets.head.networks.map((n) => n.run), channels: nets.head.channels },
+        },
       ),
     );
   };

@@ -1,4 +1,4 @@
-import { floatToHalfBits, halfToFloat } from '../pycompat/float16';
+import { HALF_VALUES, halfBitsOfRow } from '../pycompat/float16';
 import { flipAxes } from './flip';
 
 /** What an accumulator needs to know about the sliding window it serves. */
@@ -18,11 +18,13 @@ export interface TileGeometry {
   evaluationsPerTile?: number;
 }
 
-/** A slice's raw accumulators: per fold K × plane (float16 values) and the weight plane. */
-export interface SliceSums {
-  logits: Float32Array[];
-  weight: Float32Array;
-}
+/**
+ * A slice's raw accumulators: per fold K × plane (float16 values) and the weight plane, as float32 values
+ * (the GPU's) or as float16 bits (the CPU's, decoded only by the division that needs them).
+ */
+export type SliceSums =
+  | { half: false; logits: Float32Array[]; weight: Float32Array }
+  | { half: true; logits: Uint16Array[]; weight: Uint16Array };
 
 /**
  * Where nnU-Net's tile arithmetic happens, for outputs of type T: on the CPU for Float32Array outputs
@@ -62,6 +64,8 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
   private sum: Float32Array | null = null;
   private back: Float32Array<ArrayBufferLike> | null = null;
   private readonly plane: number;
+  private row = new Float32Array(0);
+  private rowBits = new Uint32Array(0);
 
   constructor(private readonly g: TileGeometry) {
     this.plane = g.padded[1] * g.padded[2];
@@ -100,55 +104,76 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
   }
 
   commitTile(fold: number, origin: number[], n: number): void {
-    const { K, patch, padded, gaussian } = this.g;
-    const [Pz, Py, Px] = patch;
-    const [z0, y0, x0] = origin;
-    const planeP = Py * Px;
-    const tileVox = Pz * planeP;
     const pred = this.pred;
     if (n > 1) for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);
-    // predicted_logits[sl] += prediction * gaussian   (float32 product, float16 accumulator)
-    for (let dz = 0; dz < Pz; dz++) {
-      const target = this.slice(z0 + dz).logits[fold];
+    this.commitSlab(fold, origin, pred, 0, this.g.patch[0]);
+    this.pred = new Float32Array(0);
+  }
+
+  /**
+   * Slices dz0 … dz0 + dzN − 1 of a tile's (already averaged) prediction, `pred` = K × dzN × Py × Px: how a
+   * network with a separate segmentation head hands its logits over, a few slices at a time.
+   */
+  commitSlab(fold: number, origin: number[], pred: Float32Array, dz0: number, dzN: number): void {
+    const { K, patch, padded, gaussian } = this.g;
+    const [, Py, Px] = patch;
+    const [z0, y0, x0] = origin;
+    const planeP = Py * Px;
+    const slabVox = dzN * planeP;
+    const { row, rowBits } = this.scratch(Px);
+    // predicted_logits[sl] += prediction * gaussian   (float32 product, float32 sum, rounded to float16)
+    for (let dz = 0; dz < dzN; dz++) {
+      const target = this.slice(z0 + dz0 + dz).logits[fold];
       for (let k = 0; k < K; k++)
         for (let dy = 0; dy < Py; dy++) {
-          const src = k * tileVox + dz * planeP + dy * Px;
-          const g0 = dz * planeP + dy * Px;
+          const src = k * slabVox + dz * planeP + dy * Px;
+          const g0 = (dz0 + dz) * planeP + dy * Px;
           const dst = k * this.plane + (y0 + dy) * padded[2] + x0;
-          for (let dx = 0; dx < Px; dx++) {
-            const p = gaussian ? Math.fround(pred[src + dx] * gaussian[g0 + dx]) : pred[src + dx];
-            target[dst + dx] = floatToHalfBits(halfToFloat(target[dst + dx]) + p);
-          }
+          if (gaussian)
+            for (let dx = 0; dx < Px; dx++)
+              row[dx] = HALF_VALUES[target[dst + dx]] + Math.fround(pred[src + dx] * gaussian[g0 + dx]);
+          else for (let dx = 0; dx < Px; dx++) row[dx] = HALF_VALUES[target[dst + dx]] + pred[src + dx];
+          halfBitsOfRow(row, rowBits, Px, target, dst);
         }
     }
-    this.pred = new Float32Array(0);
   }
 
   addWeights(origin: number[]): void {
     const { patch, padded, gaussian } = this.g;
     const [Pz, Py, Px] = patch;
     const [z0, y0, x0] = origin;
+    const { row, rowBits } = this.scratch(Px);
     for (let dz = 0; dz < Pz; dz++) {
       const w = this.slice(z0 + dz).weight;
       for (let dy = 0; dy < Py; dy++) {
         const g0 = (dz * Py + dy) * Px;
         const dst = (y0 + dy) * padded[2] + x0;
         for (let dx = 0; dx < Px; dx++)
-          w[dst + dx] = floatToHalfBits(halfToFloat(w[dst + dx]) + (gaussian ? gaussian[g0 + dx] : 1));
+          row[dx] = HALF_VALUES[w[dst + dx]] + (gaussian ? gaussian[g0 + dx] : 1);
+        halfBitsOfRow(row, rowBits, Px, w, dst);
       }
     }
+  }
+
+  /** A float32 row (and its bits) for the float32 sums before they are rounded into the float16 slices. */
+  private scratch(n: number): { row: Float32Array; rowBits: Uint32Array } {
+    if (this.row.length < n) {
+      this.row = new Float32Array(n);
+      this.rowBits = new Uint32Array(this.row.buffer);
+    }
+    return { row: this.row, rowBits: this.rowBits };
   }
 
   async takeSlice(z: number): Promise<SliceSums | null> {
     const s = this.slices.get(z);
     if (!s) return null;
     this.slices.delete(z);
-    return { logits: s.logits.map(halfsToFloats), weight: halfsToFloats(s.weight) };
+    return { half: true, logits: s.logits, weight: s.weight };
   }
 }
 
-function halfsToFloats(h: Uint16Array): Float32Array {
+export function halfsToFloats(h: Uint16Array): Float32Array {
   const out = new Float32Array(h.length);
-  for (let i = 0; i < h.length; i++) out[i] = halfToFloat(h[i]);
+  for (let i = 0; i < h.length; i++) out[i] = HALF_VALUES[h[i]];
   return out;
 }

@@ -1,6 +1,6 @@
 import type { NetworkSpec } from './network-spec';
 import { loadNetworkWeights, type NnunetCheckpoint } from './nnunet-checkpoint';
-import { type EmitOptions, emitOnnx } from './onnx/emit-network';
+import { type EmitOptions, emitOnnx, emitSegmentationHead } from './onnx/emit-network';
 
 /**
  * An nnU-Net checkpoint as an ONNX model: weights checked against the spec (strict), then emitted.
@@ -24,4 +24,12 @@ export async function exportCheckpointToOnnx(
       ...options.metadata,
     },
   });
+}
+
+/** A checkpoint's 1×1 segmentation layer alone, for networks exported with `segmentationHead: 'separate'`. */
+export async function exportSegmentationHeadToOnnx(
+  ckpt: NnunetCheckpoint,
+  spec: NetworkSpec,
+): Promise<Uint8Array> {
+  return emitSegmentationHead(spec, await loadNetworkWeights(ckpt, spec));
 }

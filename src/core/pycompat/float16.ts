@@ -57,6 +57,49 @@ export function halfToFloat(h: number): number {
   return HALF_TO_FLOAT[h & 0xffff];
 }
 
+// Float32 bit patterns of the normal halves' range: [2^-14, 65520). 65520 itself rounds (ties to even) to inf.
+const SMALLEST_NORMAL_BITS = 0x38800000;
+const OVERFLOW_BITS = 0x477ff000;
+
+/**
+ * `roundHalf` over a run of float32 values, in place: what `tensor.half()` then `.float()` gives. The
+ * normal range is rounded on the float32 bits (add half an ulp of half precision, ties to even, clear the
+ * 13 low bits); only subnormals, zeros, overflow and NaN take the per-value path. Hot loops of the
+ * sliding window call this on a row at a time.
+ */
+export function roundHalfInPlace(values: Float32Array, bits: Uint32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const u = bits[i];
+    const a = u & 0x7fffffff;
+    if (a >= SMALLEST_NORMAL_BITS && a < OVERFLOW_BITS) bits[i] = (u + 0xfff + ((u >>> 13) & 1)) & 0xffffe000;
+    else values[i] = roundHalf(values[i]);
+  }
+}
+
+/**
+ * `floatToHalfBits` over a run of float32 values (`bits` views the same memory): out[o + i] = the half
+ * nearest values[i], for i in [0, n).
+ */
+export function halfBitsOfRow(
+  values: Float32Array,
+  bits: Uint32Array,
+  n: number,
+  out: Uint16Array,
+  o: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    const a = u & 0x7fffffff;
+    out[o + i] =
+      a >= SMALLEST_NORMAL_BITS && a < OVERFLOW_BITS
+        ? ((u >>> 16) & 0x8000) | (((a + 0xfff + ((a >>> 13) & 1)) >>> 13) - 0x1c000)
+        : floatToHalfBits(values[i]);
+  }
+}
+
+/** The half-bits → float32 table, for loops that decode many values. */
+export const HALF_VALUES: Readonly<Float32Array> = HALF_TO_FLOAT;
+
 /**
  * Round a number (float64 or float32) to the nearest IEEE half-precision value, ties to even, in one
  * rounding as NumPy's float64 → float16 cast does (torch's cast goes through float32 first: that is

@@ -2,7 +2,7 @@ import { TesseraError } from '../../errors';
 import { type LabelManager, labelManager } from '../../nnunet/labels';
 import { getConfiguration } from '../../nnunet/plans';
 import type { PlansConfiguration } from '../../nnunet/plans-types';
-import { exportCheckpointToOnnx } from '../export-onnx';
+import { exportCheckpointToOnnx, exportSegmentationHeadToOnnx } from '../export-onnx';
 import type { NetworkSpec } from '../network-spec';
 import { networkSpecFromPlans } from '../network-spec';
 import { checkWeights, type NnunetCheckpoint } from '../nnunet-checkpoint';
@@ -74,6 +74,15 @@ export async function exportFold(
   fold: string,
   options: EmitOptions = {},
 ): Promise<Uint8Array> {
+  return exportCheckpointToOnnx(foldCheckpoint(model, fold), model.spec, options);
+}
+
+/** A fold's 1×1 segmentation layer alone (see EmitOptions.segmentationHead). */
+export async function exportFoldSegmentationHead(model: NnunetModel, fold: string): Promise<Uint8Array> {
+  return exportSegmentationHeadToOnnx(foldCheckpoint(model, fold), model.spec);
+}
+
+function foldCheckpoint(model: NnunetModel, fold: string): NnunetCheckpoint {
   const ckpt = model.checkpoints.get(fold);
   const incomplete = model.folder.incompleteFolds.find((f) => f.fold === fold);
   if (!ckpt && incomplete)
@@ -88,7 +97,7 @@ export async function exportFold(
       `${model.folder.files.name}/${model.folder.root}fold_${fold}`,
       `is not among the model's folds (${[...model.checkpoints.keys()].join(', ')})`,
     );
-  return exportCheckpointToOnnx(ckpt, model.spec, options);
+  return ckpt;
 }
 
 /** What `tessera model-info` prints and the model list shows (snake_case, as nnU-Net's own JSON). */

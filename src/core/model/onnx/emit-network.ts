@@ -29,6 +29,19 @@ export interface EmitOptions {
    * 'fused': onnxruntime's InstanceNormalization op (one node, drifts ~3e-2 on the logits).
    */
   instanceNorm?: 'precise' | 'fused';
+  /**
+   * 'as-conv' (default): ConvTranspose rewritten as 1×1 Conv + Reshape/Transpose (runs on every EP, WebGPU
+   * included); 'native': onnxruntime's ConvTranspose (CPU EPs: onnxruntime-node, wasm), one op and no
+   * interleaving copy.
+   */
+  transposedConv?: 'as-conv' | 'native';
+  /**
+   * 'included' (default): the output is the logits. 'separate': the graph stops at the last decoder
+   * stage's features (output `features`, [N, seg-layer inputs, *spatial]); the 1×1 segmentation layer is
+   * emitted on its own by `emitSegmentationHead` and applied a few slices at a time, so the classes ×
+   * tile logits (0.75 GB at 118 classes) never exist at once.
+   */
+  segmentationHead?: 'included' | 'separate';
   /** Spatial input size; default the configuration's patch size. Must be divisible by the strides. */
   spatialShape?: number[];
   inputName?: string;
@@ -57,12 +70,20 @@ export function emitOnnx(
     return w;
   };
   const inputName = options.inputName ?? 'input';
-  const outputName = options.outputName ?? 'logits';
+  const head = options.segmentationHead ?? 'included';
+  const outputName = options.outputName ?? (head === 'included' ? 'logits' : 'features');
 
   let x = inputName;
   if (precision === 'fp16') x = g.node('Cast', [x], 'input_to_fp16', { to: DataType.FLOAT16 });
-  const emitter = new NetworkEmitter(g, layout, get, options.instanceNorm ?? 'precise');
-  const logits = emitter.forward(x, spatial);
+  const emitter = new NetworkEmitter(
+    g,
+    layout,
+    get,
+    options.instanceNorm ?? 'precise',
+    options.transposedConv ?? 'as-conv',
+  );
+  const logits = emitter.forward(x, spatial, head === 'included');
+  const outChannels = head === 'included' ? spec.numClasses : emitter.segLayer.inChannels;
   if (precision === 'fp16') g.node('Cast', [logits], 'logits_to_fp32', { to: DataType.FLOAT }, outputName);
   else g.node('Identity', [logits], 'logits', undefined, outputName);
 
@@ -71,7 +92,64 @@ export function emitOnnx(
     nodes: g.nodes,
     initializers: g.initializers,
     inputs: [{ name: inputName, elemType: DataType.FLOAT, shape: ['batch', spec.inputChannels, ...spatial] }],
-    outputs: [{ name: outputName, elemType: DataType.FLOAT, shape: ['batch', spec.numClasses, ...spatial] }],
+    outputs: [{ name: outputName, elemType: DataType.FLOAT, shape: ['batch', outChannels, ...spatial] }],
+    opset: OPSET,
+    producerName: 'tessera',
+    producerVersion: options.producerVersion ?? '0.1.0',
+    metadata: options.metadata,
+  });
+}
+
+/** Channels of the features a network with a separate segmentation head returns. */
+export function featureChannels(spec: NetworkSpec): number {
+  const layout = networkLayout(spec);
+  return layout.decoder[layout.decoder.length - 1].segLayer.inChannels;
+}
+
+/**
+ * The 1×1 segmentation layer alone (see `segmentationHead: 'separate'`): `features` [N, C, z, y, x] →
+ * `logits` [N, classes, z, y, x], any spatial size, float32.
+ */
+export function emitSegmentationHead(
+  spec: NetworkSpec,
+  weights: Map<string, Float32Array>,
+  options: Pick<EmitOptions, 'metadata' | 'producerVersion'> = {},
+): Uint8Array {
+  const layout = networkLayout(spec);
+  const seg = layout.decoder[layout.decoder.length - 1].segLayer;
+  const g = new GraphBuilder('fp32');
+  const get = (key: string, n: number) => {
+    const w = weights.get(key);
+    if (!w || w.length !== n) throw new TesseraError('bad-model', key, 'segmentation layer weight missing');
+    return w;
+  };
+  const k = ones(spec.dim);
+  const w = g.weight(`${seg.prefix}.weight`, get(`${seg.prefix}.weight`, seg.outChannels * seg.inChannels), [
+    seg.outChannels,
+    seg.inChannels,
+    ...k,
+  ]);
+  const b = g.weight(`${seg.prefix}.bias`, get(`${seg.prefix}.bias`, seg.outChannels), [seg.outChannels]);
+  const axes = ['z', 'y', 'x'].slice(3 - spec.dim);
+  g.node(
+    'Conv',
+    ['features', w, b],
+    `${seg.prefix}/Conv`,
+    {
+      kernel_shape: k,
+      strides: k,
+      pads: new Array(2 * spec.dim).fill(0),
+      dilations: k,
+      group: 1,
+    },
+    'logits',
+  );
+  return encodeModel({
+    graphName: `${spec.networkClass}_segmentation_head`,
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: [{ name: 'features', elemType: DataType.FLOAT, shape: ['batch', seg.inChannels, ...axes] }],
+    outputs: [{ name: 'logits', elemType: DataType.FLOAT, shape: ['batch', seg.outChannels, ...axes] }],
     opset: OPSET,
     producerName: 'tessera',
     producerVersion: options.producerVersion ?? '0.1.0',
@@ -99,9 +177,15 @@ class NetworkEmitter {
     private readonly layout: NetworkLayout,
     private readonly get: (key: string, n: number) => Float32Array,
     private readonly instanceNorm: 'precise' | 'fused',
+    private readonly transposedConvOp: 'as-conv' | 'native',
   ) {}
 
-  forward(x: string, spatial: number[]): string {
+  get segLayer() {
+    return this.layout.decoder[this.layout.decoder.length - 1].segLayer;
+  }
+
+  /** The network from input to logits, or to the seg layer's input when `withHead` is false. */
+  forward(x: string, spatial: number[], withHead = true): string {
     const { layout } = this;
     let size = spatial;
     if (layout.stem) x = this.convUnit(layout.stem, x);
@@ -120,7 +204,8 @@ class NetworkEmitter {
       x = this.g.node('Concat', [up, skip.name], `${stage.transpconv.prefix}/concat`, { axis: 1 });
       for (const c of stage.convs) x = this.convUnit(c, x);
     }
-    const seg = layout.decoder[layout.decoder.length - 1].segLayer;
+    if (!withHead) return x;
+    const seg = this.segLayer;
     return this.conv(
       seg.prefix,
       x,
@@ -298,6 +383,17 @@ class NetworkEmitter {
     const cin = t.inChannels;
     const cout = t.outChannels;
     const w = this.get(`${t.prefix}.weight`, cin * cout * k); // [cin, cout, s...]
+    if (this.transposedConvOp === 'native') {
+      const inputs = [x, g.weight(`${t.prefix}.weight`, w, [cin, cout, ...s])];
+      if (t.bias) inputs.push(g.weight(`${t.prefix}.bias`, this.get(`${t.prefix}.bias`, cout), [cout]));
+      return g.node('ConvTranspose', inputs, `${t.prefix}/ConvTranspose`, {
+        kernel_shape: s,
+        strides: s,
+        pads: new Array(2 * dim).fill(0),
+        dilations: ones(dim),
+        group: 1,
+      });
+    }
     // 1×1 conv weight [(cout, s...), cin]: W'[(o, a), i] = W[i, o, a]
     const w2 = new Float32Array(cout * k * cin);
     for (let i = 0; i < cin; i++)
