@@ -37,6 +37,8 @@ export interface SlidingWindowOptions {
 export interface SegmentationHead {
   fns: NetworkFn[];
   channels: number;
+  /** logits per head call (K × slices × plane); default ~32 MB of float32 */
+  valuesPerCall?: number;
 }
 
 /** Values per head call (K × slices × plane): ~32 MB of float32 logits at a time. */
@@ -176,7 +178,9 @@ export async function streamSlidingWindow<T = Float32Array>(
       features = sum;
     }
     const planeP = Py * Px;
-    const dzChunk = is2d ? 1 : Math.max(1, Math.min(Pz, Math.floor(HEAD_CHUNK_VALUES / (K * planeP))));
+    const dzChunk = is2d
+      ? 1
+      : Math.max(1, Math.min(Pz, Math.floor((h.valuesPerCall ?? HEAD_CHUNK_VALUES) / (K * planeP))));
     const chunk = new Float32Array(h.channels * dzChunk * planeP);
     for (let dz0 = 0; dz0 < Pz; dz0 += dzChunk) {
       throwIfCancelled(options.signal);
@@ -314,7 +318,7 @@ export async function predictSlidingWindow<T = Float32Array>(
   data: Float32Array | Float32Array[],
   shape: readonly number[],
   folds: NetworkFn<T>[],
-  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T> },
+  options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T>; head?: SegmentationHead },
 ): Promise<Float32Array> {
   const [, Z, Y, X] = shape;
   const K = options.numClasses;

@@ -105,6 +105,8 @@ export interface Predictor {
   /** dataset.json's file_ending (what the model's cases are named with) */
   fileEnding: string;
   backend: Backend;
+  /** where the segmentation layer runs: in the network, or apart, a few slices at a time (100+ classes) */
+  segmentationHead: 'included' | 'separate';
   postprocessing: ResolvedPostprocessing;
   predict(c: PredictionCase, options?: PredictOptions): Promise<CasePrediction>;
   release(): Promise<void>;
@@ -245,6 +247,7 @@ export async function openPredictor(
     fileEnding:
       bundle.kind === 'nnunet' ? (bundle.model.folder.datasetJson.file_ending ?? '.nii.gz') : '.nii.gz',
     backend: runtime.backend,
+    segmentationHead: nets.head ? 'separate' : 'included',
     postprocessing,
     predict,
     release: async () => {
