@@ -21,8 +21,12 @@ function reference(logits: Float32Array[], spec: ResampleSpec, bounds: Float64Ar
   return out;
 }
 
-/** Seeded logits with plateaus and exact float16 ties between channels (where pruning could go wrong). */
-function logitsFor(shape: Shape3, K: number, seed: number): Float32Array[] {
+/**
+ * Seeded logits with plateaus and exact float16 ties between channels (where pruning could go wrong).
+ * `flatBelow`: input rows z < flatBelow hold flat logits (every channel within a few float16 steps, as an
+ * undertrained model gives), where the export evaluates whole rows.
+ */
+function logitsFor(shape: Shape3, K: number, seed: number, flatBelow = 0): Float32Array[] {
   let s = seed;
   const rand = () => {
     s = (s * 1664525 + 1013904223) >>> 0;
@@ -32,6 +36,7 @@ function logitsFor(shape: Shape3, K: number, seed: number): Float32Array[] {
   const organ = Float32Array.from({ length: n }, (_, i) => Math.floor((Math.sin(i * 0.002) + 1) * K * 0.5));
   return Array.from({ length: K }, (_, c) =>
     Float32Array.from({ length: n }, (_, i) => {
+      if (i < flatBelow * shape[1] * shape[2]) return roundToHalf(1 + rand() * 0.01);
       const base = organ[i] === c ? 6 : organ[i] === (c + 1) % K ? 5.99 : rand() * 4 - 2;
       // every 7th voxel: the even channels tie at 6
       if (i % 7 === 0 && c % 2 === 0) return 6;
@@ -49,7 +54,27 @@ const cases: {
   order: number;
   orderZ: number;
   axis: 0 | 1 | 2 | null;
+  /** input rows below this are flat (see logitsFor) */
+  flatBelow?: number;
 }[] = [
+  {
+    name: 'linear, upsampled, flat logits (whole-row evaluation)',
+    inShape: [9, 13, 11],
+    outShape: [17, 40, 37],
+    order: 1,
+    orderZ: 0,
+    axis: null,
+    flatBelow: 9,
+  },
+  {
+    name: 'linear, upsampled, flat then sharp (switching between row kinds)',
+    inShape: [24, 13, 11],
+    outShape: [50, 40, 37],
+    order: 1,
+    orderZ: 0,
+    axis: null,
+    flatBelow: 11,
+  },
   {
     name: 'linear, upsampled (full-resolution export)',
     inShape: [9, 13, 11],
@@ -97,7 +122,7 @@ describe('pruned export argmax equals resampling every channel', () => {
   for (const c of cases)
     it(c.name, () => {
       const spec: ResampleSpec = { ...c, isSeg: false };
-      const logits = logitsFor(c.inShape, 12, 7);
+      const logits = logitsFor(c.inShape, 12, 7, c.flatBelow);
       const bounds = logits.map((l) => clipBounds(l, spec));
       const want = reference(logits, spec, bounds);
       // in slabs of 3 output rows, as the streaming export runs it

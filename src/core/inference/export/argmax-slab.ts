@@ -1,4 +1,4 @@
-import { floatToHalfBits, halfBitsToFloat, roundToHalf } from '../../pycompat/float16';
+import { floatToHalfBits, HALF_VALUES, roundToHalf } from '../../pycompat/float16';
 import { type AxisKernel, axisKernel, restrictedKernel } from '../../resampling/axis-kernel';
 import type { ResampleSpec, Slab } from '../../resampling/resample-plan';
 
@@ -21,6 +21,9 @@ import type { ResampleSpec, Slab } from '../../resampling/resample-plan';
 
 /** At most this many candidates are listed per cell; a cell with more evaluates every channel. */
 const MAX_CANDIDATES = 31;
+/** A cell row whose cells keep more than this fraction of the channels on average is evaluated whole. */
+const FLAT_FRACTION = 1 / 3;
+const FLAT_RECHECK = 8;
 
 /** Whether the pruned argmax applies: linear / nearest kernels only (the bound needs a convex sum). */
 export function canArgmaxPruned(spec: ResampleSpec): boolean {
@@ -85,13 +88,41 @@ export function argmaxSlabPruned(
       for (let i = 0, j = c; i < rows * plane; i++, j += K) interleaved[j] = ch[i];
     }
   }
+  // Flat logits (an undertrained model: most channels within float16 steps of each other) leave most
+  // cells with every channel; there, listing candidates is wasted and the all-channel row is faster.
   let cellRow = -1;
+  let flat = false;
+  let sinceCheck = 0;
   let o = 0;
+  const sums = trilinear ? new Float64Array(nx * K) : null;
+  const lo = Float64Array.from(bounds, (b) => b[0]);
+  const hi = Float64Array.from(bounds, (b) => b[1]);
+  const slack = trilinear ? estimateSlack(logits) : null;
   for (let z = 0; z < mz; z++) {
     const r = cz[z];
     if (r !== cellRow) {
       cellRow = r;
-      candidates(logits, r, Math.min(r + 1, rows - 1), ny, nx, boxMin, boxMax, lower, count, list);
+      // a flat row is re-checked every FLAT_RECHECK cell rows (the anatomy may sharpen further on)
+      if (!flat || !trilinear || ++sinceCheck >= FLAT_RECHECK) {
+        sinceCheck = 0;
+        const mean = candidates(
+          logits,
+          r,
+          Math.min(r + 1, rows - 1),
+          ny,
+          nx,
+          boxMin,
+          boxMax,
+          lower,
+          count,
+          list,
+        );
+        flat = mean > K * FLAT_FRACTION;
+      }
+    }
+    if (trilinear && flat) {
+      o = trilinearRowAll(interleaved!, K, lo, hi, slack!, store, kz, ky, kx, z, ny, nx, sums!, out, o);
+      continue;
     }
     if (trilinear) {
       o = trilinearRow(interleaved!, K, bounds, store, kz, ky, kx, z, ny, nx, cy, cx, count, list, out, o);
@@ -167,7 +198,7 @@ function candidates(
   lower: Float64Array,
   count: Uint8Array,
   list: Uint16Array,
-): void {
+): number {
   const plane = ny * nx;
   lower.fill(Number.NEGATIVE_INFINITY);
   for (const ch of logits) {
@@ -191,6 +222,9 @@ function candidates(
       if (n <= MAX_CANDIDATES) count[i] = n + 1;
     }
   }
+  let total = 0;
+  for (let i = 0; i < plane; i++) total += count[i] > MAX_CANDIDATES ? logits.length : count[i];
+  return total / plane;
 }
 
 /** Minimum and maximum over the 2×2×2 box at each (y, x) of rows at offsets a and b (clamped at the edges). */
@@ -329,6 +363,115 @@ function trilinearRow(
 }
 
 /**
+ * trilinearRow for a row where every channel is evaluated, with the same result and less work. Per output
+ * row the four corner rows are blended once per input voxel and channel (S = Σ value × wz × wy over the
+ * (z, y) corners, float64, `sums`: nx × K), and each output voxel first takes the cheap estimate
+ * wx0 × S(x0) + wx1 × S(x1): scipy's sum reassociated, within `slack[c]` of it (a float64 rounding bound).
+ * A channel whose estimate is clearly below the running best is dropped; any other is evaluated exactly
+ * as trilinearRow does (scipy's corner order) and judged on that value — so the labels are the exact
+ * ones, and the exact sum runs only for the few channels that set a new best or nearly tie it.
+ */
+function trilinearRowAll(
+  a: Float32Array,
+  K: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  slack: number,
+  store: (v: number) => number,
+  kz: AxisKernel,
+  ky: AxisKernel,
+  kx: AxisKernel,
+  z: number,
+  ny: number,
+  nx: number,
+  sums: Float64Array,
+  out: Uint8Array | Uint16Array,
+  o: number,
+): number {
+  const z0 = kz.index[2 * z] * ny;
+  const z1 = kz.index[2 * z + 1] * ny;
+  const wz0 = kz.weight[2 * z];
+  const wz1 = kz.weight[2 * z + 1];
+  const xi = kx.index;
+  const xw = kx.weight;
+  const my = ky.outLen;
+  const mx = kx.outLen;
+  const half = store === roundToHalf;
+  const span = nx * K;
+  for (let y = 0; y < my; y++) {
+    const wy0 = ky.weight[2 * y];
+    const wy1 = ky.weight[2 * y + 1];
+    const w00 = wz0 * wy0;
+    const w01 = wz0 * wy1;
+    const w10 = wz1 * wy0;
+    const w11 = wz1 * wy1;
+    const r00 = (z0 + ky.index[2 * y]) * span;
+    const r01 = (z0 + ky.index[2 * y + 1]) * span;
+    const r10 = (z1 + ky.index[2 * y]) * span;
+    const r11 = (z1 + ky.index[2 * y + 1]) * span;
+    for (let i = 0; i < span; i++)
+      sums[i] = a[r00 + i] * w00 + a[r01 + i] * w01 + a[r10 + i] * w10 + a[r11 + i] * w11;
+    for (let x = 0; x < mx; x++, o++) {
+      const b0 = xi[2 * x] * K;
+      const b1 = xi[2 * x + 1] * K;
+      const wx0 = xw[2 * x];
+      const wx1 = xw[2 * x + 1];
+      let label = 0;
+      let above = Number.NEGATIVE_INFINITY;
+      let reach = false;
+      let floor = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < K; c++) {
+        // clearly below the best: dropped (NaN: it never wins either). Clipping is left out of the
+        // estimate: it only moves a value back into the channel's range, by less than the slack.
+        if (c > 0 && !(sums[b0 + c] * wx0 + sums[b1 + c] * wx1 >= floor)) continue;
+        // scipy's order, as trilinearRow
+        let t = a[r00 + b0 + c] * wz0 * wy0 * wx0;
+        t += a[r00 + b1 + c] * wz0 * wy0 * wx1;
+        t += a[r01 + b0 + c] * wz0 * wy1 * wx0;
+        t += a[r01 + b1 + c] * wz0 * wy1 * wx1;
+        t += a[r10 + b0 + c] * wz1 * wy0 * wx0;
+        t += a[r10 + b1 + c] * wz1 * wy0 * wx1;
+        t += a[r11 + b0 + c] * wz1 * wy1 * wx0;
+        t += a[r11 + b1 + c] * wz1 * wy1 * wx1;
+        const v = t < lo[c] ? lo[c] : t > hi[c] ? hi[c] : t;
+        // first maximum wins, compared on the float16 cast (see trilinearRow)
+        if (c === 0 || v > above || (reach && v === above)) {
+          label = c;
+          if (half) {
+            const h = roundToHalf(v);
+            above = halfMidpointAbove(h);
+            reach = (floatToHalfBits(h) & 1) === 1;
+          } else {
+            above = store(v);
+            reach = false;
+          }
+          floor = above - slack;
+        }
+      }
+      out[o] = label;
+    }
+  }
+  return o;
+}
+
+/**
+ * A bound on |estimate − exact| for trilinearRowAll: both are sums of eight products
+ * value × weights (weights ≥ 0, summing to 1), so each differs from the true sum by a few float64 ulps
+ * of the largest |value| (≤ 11 roundings × 2^-53); 2^-40 × max |value| is a wide margin. Non-finite
+ * values: infinite slack (every channel evaluated exactly).
+ */
+function estimateSlack(logits: Float32Array[]): number {
+  let m = 0;
+  for (const ch of logits)
+    for (let i = 0; i < ch.length; i++) {
+      const v = Math.abs(ch[i]);
+      if (v > m) m = v;
+      else if (!(v <= m)) return Number.POSITIVE_INFINITY; // NaN
+    }
+  return m === Number.POSITIVE_INFINITY ? m : m * 2 ** -40;
+}
+
+/**
  * The midpoint between half h and the next half above it: a value rounds (to nearest, ties to even)
  * above h iff it is beyond this point, or on it when h's last mantissa bit is odd. NaN stays NaN (nothing
  * beats it, as in the comparison of cast values).
@@ -339,7 +482,7 @@ function halfMidpointAbove(h: number): number {
   const bits = floatToHalfBits(h);
   // next half towards +∞: one more in magnitude for positive (and +0), one less for negative
   const next = bits === 0x8000 ? 1 : bits & 0x8000 ? bits - 1 : bits + 1;
-  const nextValue = next === 0x7c00 ? 65536 : halfBitsToFloat(next);
+  const nextValue = next === 0x7c00 ? 65536 : HALF_VALUES[next];
   return (h + nextValue) / 2;
 }
 
