@@ -50,7 +50,7 @@ export async function createOnnxNetwork(
     if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
     // onnxruntime-node: without the arena, a tile's activations go back to the system after each run
     // (the arena keeps its high-water mark: ~1 GB more peak for a 118-class model, no faster)
-    if (backend === 'cpu') sessionOptions.enableCpuMemArena = false;
+    if (backend !== 'webgpu') sessionOptions.enableCpuMemArena = false;
     if (options.strictWebGPU && backend === 'webgpu')
       sessionOptions.extra = { session: { disable_cpu_ep_fallback: '1' } };
     // the logits stay in a GPU buffer for the GPU tile accumulator; run() still reads them back
