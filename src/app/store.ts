@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { TimeEstimateInput } from '../core/inference/estimate-time';
 import type { Volume, VoxelArray } from '../core/io/volume/volume';
 import type { VolumeInfo } from '../core/io/volume/volume-info';
 import type { JobKind } from '../core/parallel/job';
@@ -68,6 +69,8 @@ export interface SegmentationSummary {
   fallbackReason?: string;
   /** the postprocessing.json applied, if any */
   postprocessing?: string | null;
+  /** what the run computed, so the page can time the next one at this machine's measured speeds */
+  work?: TimeEstimateInput & { resampleLabels: boolean };
 }
 
 export interface CursorReadout {

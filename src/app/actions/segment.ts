@@ -1,11 +1,14 @@
 import type { SegmentResult } from '../../../workers/inference.worker';
 import { describeError, TesseraError } from '../../core/errors';
+import { networkMacsPerEvaluation } from '../../core/inference/estimate-time';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
-import { assertLabelGrid, type Volume } from '../../core/io/volume/volume';
+import { assertLabelGrid, type Volume, zyxShape } from '../../core/io/volume/volume';
+import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
+import { defaultPoolSize } from '../../core/parallel/pool';
 import { runJob } from '../jobs';
 import { assignChannels } from '../models/channel-assignment';
 import { type ModelEntry, modelFiles, useModels } from '../models/models-store';
-import { activeScan, newId, type Scan, useStore } from '../store';
+import { activeScan, newId, type Scan, type SegmentationSummary, useStore } from '../store';
 import { segmentInWorker } from '../workers';
 import { downloadBlob } from './download';
 
@@ -105,8 +108,34 @@ export async function segmentActiveScan(): Promise<void> {
       totalMs: performance.now() - t0,
       fallbackReason: result.fallbackReason,
       postprocessing: result.postprocessing,
+      work: runWork(entry, volumes[0], result.tiles, models.resampleLabels),
     },
   });
+}
+
+/** The work a finished run did (see estimate-time.ts), for an nnU-Net model; undefined for a model card. */
+function runWork(
+  entry: ModelEntry,
+  scan: Volume,
+  evaluations: number,
+  resampleLabels: boolean,
+): SegmentationSummary['work'] {
+  const d = entry.details;
+  if (!d || !('configuration' in d)) return undefined;
+  const info = d as NnunetModelInfo;
+  const [z, y, x] = zyxShape(scan);
+  return {
+    evaluations,
+    macsPerEvaluation: networkMacsPerEvaluation(
+      info.patch_size,
+      info.features_per_stage,
+      info.input_channels,
+    ),
+    scanVoxels: z * y * x,
+    classes: info.num_outputs,
+    workers: defaultPoolSize(navigator.hardwareConcurrency),
+    resampleLabels,
+  };
 }
 
 /** Save a label map as NIfTI on its scan's grid (same qform/sform), as `<scan>_seg.nii.gz`. */

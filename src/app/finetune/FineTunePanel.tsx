@@ -1,4 +1,5 @@
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
+import { duration } from '../format/duration';
 import { useModels } from '../models/models-store';
 import { useStore } from '../store';
 import {
@@ -11,9 +12,6 @@ import {
 } from './finetune-actions';
 import { useFineTune } from './finetune-store';
 import { startBlocker, trainingCandidates, validationNote } from './training-data';
-
-const duration = (ms: number) =>
-  ms < 90_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
 
 const GB = (b: number) => `${(b / 2 ** 30).toFixed(2)} GB`;
 

@@ -1,7 +1,13 @@
 import { useMemo, useState } from 'react';
 import { estimateEvaluations } from '../../core/inference/estimate';
 import { estimatePredictionMemory } from '../../core/inference/estimate-memory';
-import { defaultFolds } from '../../core/inference/model-networks';
+import {
+  estimatePredictionTime,
+  measuredSpeeds,
+  networkMacsPerEvaluation,
+  REFERENCE_SPEEDS,
+} from '../../core/inference/estimate-time';
+import { defaultFolds, separateHead } from '../../core/inference/model-networks';
 import {
   cardModelFacts,
   checkScanAgainstModel,
@@ -11,12 +17,14 @@ import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { ModelCard } from '../../core/model/bundle/model-card';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import type { CheckpointChoice } from '../../core/model/bundle/results-folder';
+import { defaultPoolSize } from '../../core/parallel/pool';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMapAsDicomSeg } from '../actions/save-dicom-seg';
 import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelComparison } from '../components/LabelComparison';
 import { LabelTable } from '../components/LabelTable';
 import { PickFiles } from '../components/PickFiles';
+import { duration } from '../format/duration';
 import { isRunning } from '../jobs';
 import { assignChannels } from '../models/channel-assignment';
 import { importDroppedModel } from '../models/import-dropped-model';
@@ -163,6 +171,9 @@ export function SegmentPanel() {
             ? 'The scan does not fit the model (above): tick "Run anyway" to segment regardless.'
             : null;
   const usedFolds = folds.length ? folds : defaultFolds(model?.summary?.folds ?? []);
+  // the runtime the run will use: wasm when asked or when auto finds no WebGPU
+  const gpuFound = useStore((s) => s.backend.kind === 'webgpu');
+  const runsOn: 'wasm' | 'webgpu' = backend === 'wasm' || !gpuFound ? 'wasm' : 'webgpu';
   const estimate = useMemo(() => {
     if (!scan || !nnunet?.spacing) return null;
     try {
@@ -203,11 +214,39 @@ export function SegmentPanel() {
         folds: Math.max(1, usedFolds.length),
         tta: tta && (nnunet.mirroring_axes?.length ?? 0) > 0,
         tileStepSize,
+        exportSlabs: defaultPoolSize(navigator.hardwareConcurrency),
+        separateHead: separateHead(nnunet.num_outputs, nnunet.patch_size, runsOn),
       });
     } catch {
       return null;
     }
-  }, [scan, nnunet, tileStepSize, tta, usedFolds.length]);
+  }, [scan, nnunet, tileStepSize, tta, usedFolds.length, runsOn]);
+  // time per export mode, at the reference CPU's speeds until a run here measured this machine's
+  const time = useMemo(() => {
+    if (!scan || !nnunet || !estimate) return null;
+    const [z, y, x] = zyxShape(scan.volume);
+    const work = {
+      evaluations: estimate.evaluations,
+      macsPerEvaluation: networkMacsPerEvaluation(
+        nnunet.patch_size,
+        nnunet.features_per_stage,
+        nnunet.input_channels,
+      ),
+      scanVoxels: z * y * x,
+      classes: nnunet.num_outputs,
+      workers: defaultPoolSize(navigator.hardwareConcurrency),
+    };
+    const reference = REFERENCE_SPEEDS[runsOn];
+    const speeds =
+      last?.work && last.backend === runsOn
+        ? measuredSpeeds(reference, {
+            ...last.work,
+            networkMs: last.timings.networkMs,
+            exportMs: last.timings.exportMs,
+          })
+        : reference;
+    return { ...estimatePredictionTime(work, speeds), source: speeds.source };
+  }, [scan, nnunet, estimate, runsOn, last]);
   return (
     <>
       <section>
@@ -332,6 +371,17 @@ export function SegmentPanel() {
             {memory && (
               <span data-testid="memory-estimate">, peak memory ≈ {(memory.bytes / 1e9).toFixed(1)} GB</span>
             )}
+          </p>
+        )}
+        {time && (
+          <p className="muted" data-testid="time-estimate">
+            Time ≈ {duration(1000 * time.networkS)} network, then export ≈ {duration(1000 * time.exactS)}{' '}
+            nnU-Net-exact
+            {resampleLabels ? '' : ' (chosen)'} or ≈ {duration(1000 * time.fastS)} resampling labels
+            {resampleLabels ? ' (chosen)' : ''} —{' '}
+            {time.source === 'measured'
+              ? "at this machine's speed (last run)"
+              : "at a 2-core reference CPU's speed, until a run here measures this machine"}
           </p>
         )}
         {warnings.length > 0 && (

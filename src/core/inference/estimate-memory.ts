@@ -1,4 +1,5 @@
 import { computeNewShape } from '../resampling/resample-plan';
+import { HEAD_CHUNK_VALUES } from './predict-sliding-window';
 import { computeSteps } from './sliding-window';
 
 /**
@@ -6,6 +7,7 @@ import { computeSteps } from './sliding-window';
  * its float32 copies (crop, network grid), the model's weights (once per fold), the runtime's
  * activations for one tile, the tile's logits (and the TTA sum), the float16 sliding-window slab
  * (patch depth + one step of slices × classes × folds), the export's logit rows and the label maps.
+ * With the segmentation head apart, a tile's features and one slab of head logits replace the tile's logits.
  * The crop is ignored (an upper bound). The activation factor was calibrated against onnxruntime-node's
  * peak RSS on the TotalSegmentator-class model (notes/scale.md); the page's wasm heap is close to it.
  */
@@ -25,6 +27,8 @@ export interface MemoryEstimateInput {
   tileStepSize: number;
   /** export slabs in flight at once (worker pool size; 1 on the calling thread) */
   exportSlabs?: number;
+  /** the segmentation head runs apart (model-networks.ts separateHead): features per tile, logits per slab */
+  separateHead?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -65,7 +69,9 @@ export function estimatePredictionMemory(m: MemoryEstimateInput): MemoryEstimate
     'network grid': netVoxels * 4 * m.channels,
     weights: m.parameters * 4 * m.folds,
     activations: ACTIVATION_MAPS * (m.featuresPerStage[0] ?? 32) * tileVox * 4,
-    'tile logits': K * tileVox * 4 * (m.tta ? 3 : 1),
+    'tile logits': m.separateHead
+      ? (m.featuresPerStage[0] ?? 32) * tileVox * 4 * (m.tta ? 3 : 1) + 2 * 4 * HEAD_CHUNK_VALUES
+      : K * tileVox * 4 * (m.tta ? 3 : 1),
     'sliding-window slab': K * slabSlices * plane * 2 * m.folds + slabSlices * plane * 2,
     'export rows': K * plane * 4 * (8 * (m.exportSlabs ?? 1) + 4),
     labels: voxels * (K > 255 ? 2 : 1) * 2,

@@ -42,7 +42,7 @@ export interface SegmentationHead {
 }
 
 /** Values per head call (K × slices × plane): ~32 MB of float32 logits at a time. */
-const HEAD_CHUNK_VALUES = 8 << 20;
+export const HEAD_CHUNK_VALUES = 8 << 20;
 
 /** Where the tile arithmetic runs: the CPU by default; a GPU accumulator keeps the outputs on the GPU. */
 export type AccumulatorFactory<T> = (geometry: TileGeometry) => TileAccumulator<T>;

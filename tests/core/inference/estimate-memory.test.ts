@@ -29,6 +29,12 @@ describe('peak memory estimate', () => {
     expect(m.bytes).toBe(Object.values(m.parts).reduce((a, b) => a + b, 0));
   });
 
+  it('with the segmentation head apart: a tile of features and one slab of head logits, not the tile logits', () => {
+    const m = estimatePredictionMemory({ ...input, separateHead: true });
+    expect(m.parts['tile logits']).toBe(32 * 112 * 112 * 128 * 4 + 2 * 4 * (8 << 20));
+    expect(m.bytes).toBeLessThan(estimatePredictionMemory(input).bytes - 0.4e9);
+  });
+
   it('grows with TTA and folds, and the export pool', () => {
     const base = estimatePredictionMemory(input).bytes;
     expect(estimatePredictionMemory({ ...input, tta: true }).bytes).toBeGreaterThan(base);
