@@ -31,8 +31,14 @@ export interface ScanModelWarning {
   message: string;
 }
 
-/** Beyond this ratio on any axis, the scan's anatomy is at a scale the network did not see. */
-export const SPACING_RATIO_LIMIT = 3;
+/**
+ * Beyond these ratios on any axis the scan's anatomy is at a scale the network did not see: a scan 3× coarser
+ * than the model lacks the detail it was trained on. Finer scans are resampled down to the model's grid
+ * as a matter of course (TotalSegmentator's 3 mm model runs on 0.7 mm clinical CTs), so only an extreme
+ * ratio (another kind of image: microscopy, a mislabelled header) is flagged.
+ */
+export const COARSER_RATIO_LIMIT = 3;
+export const FINER_RATIO_LIMIT = 8;
 
 const mm = (v: number[]) => v.map((x) => (Math.round(x * 100) / 100).toString()).join(' × ');
 
@@ -62,8 +68,10 @@ export function checkScanAgainstModel(scan: ScanFacts, model: ModelFacts): ScanM
   }
   if (model.spacing && model.spacing.length === scan.spacingZyx.length) {
     const scanT = model.transposeForward.map((a) => scan.spacingZyx[a]);
-    const worst = Math.max(...scanT.map((s, i) => Math.max(s / model.spacing![i], model.spacing![i] / s)));
-    if (worst > SPACING_RATIO_LIMIT)
+    const coarser = Math.max(...scanT.map((s, i) => s / model.spacing![i]));
+    const finer = Math.max(...scanT.map((s, i) => model.spacing![i] / s));
+    const worst = coarser > COARSER_RATIO_LIMIT ? coarser : finer;
+    if (coarser > COARSER_RATIO_LIMIT || finer > FINER_RATIO_LIMIT)
       out.push({
         kind: 'spacing',
         message: `The scan's voxels (${mm(scanT)} mm) are far from the model's (${mm(model.spacing)} mm, ${worst.toFixed(1)}× on one axis): it was trained on images of another kind or region.`,

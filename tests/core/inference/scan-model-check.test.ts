@@ -70,6 +70,20 @@ describe('scan against model, before running', () => {
     // within 3× on every axis: no spacing warning
     expect(checkScanAgainstModel({ ...scan, spacingZyx: [1.4, 1, 1.2], channels: 2 }, model)).toEqual([]);
   });
+
+  it('a finer scan is normal (resampled down), up to 8×: TotalSegmentator’s 3 mm model on a 0.78 mm CT', () => {
+    const model: ModelFacts = {
+      channelNames: ['CT'],
+      inputChannels: 1,
+      spacing: [3, 3, 3],
+      transposeForward: [0, 1, 2],
+    };
+    const ct: ScanFacts = { isCT: true, min: -1024, max: 3000, spacingZyx: [1.5, 0.78, 0.78], channels: 1 };
+    expect(checkScanAgainstModel(ct, model)).toEqual([]);
+    const micro = checkScanAgainstModel({ ...ct, spacingZyx: [0.3, 0.3, 0.3] }, model);
+    expect(micro.map((w) => w.kind)).toEqual(['spacing']);
+    expect(micro[0].message).toMatch(/10\.0×/);
+  });
 });
 
 describe('CT by Hounsfield range', () => {
