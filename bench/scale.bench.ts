@@ -5,10 +5,11 @@
  * (0.78 × 0.78 × 1.5 mm, ~470 × 390 × 224), with ../shared/reference/models/Dataset297_TSStandIn
  * (118 classes, no TTA as TotalSegmentator runs it). Labels are compared voxel by voxel with nnU-Net's.
  *
- *   NNUNET_SRC=/path/with/nnUNet,dynamic-network-architectures,acvl_utils,batchgenerators \
+ *   NNUNET_SRC=<a folder holding nnUNet/, dynamic-network-architectures/, acvl_utils/, batchgenerators/> \
  *     npx tsx bench/scale.bench.ts [--cases 3mm,full] [--backends auto,wasm] [--no-nnunet]
  *
- * Needs /usr/bin/time and Debian's python3-torch, -scipy, -skimage, -nibabel, -numpy for nnU-Net.
+ * Debian's Python packages for nnU-Net and GNU time are installed when missing
+ * (scripts/ensure-nnunet-python.mjs).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,6 +60,8 @@ async function labels(file: string): Promise<Uint8Array | Uint16Array> {
   return v.data as Uint8Array;
 }
 
+if (withNnunet || !fs.existsSync('/usr/bin/time'))
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/ensure-nnunet-python.mjs')], { stdio: 'inherit' });
 fs.rmSync(OUT, { recursive: true, force: true });
 const inputs: Record<string, string> = {};
 for (const c of cases) {

@@ -79,7 +79,9 @@ test('a 118-class model on a full-resolution CT segments in the page within a ta
   console.log('scan loaded');
   await page.getByRole('tab', { name: 'Segment' }).click();
   await page.getByTestId('model-folder-input').setInputFiles(MODEL);
-  await until(page, 'model-list', '3d_fullres', 120_000);
+  await until(page, 'model-list', '117 labels', 300_000);
+  await page.getByTestId('model-list').getByText('Dataset297_TSStandIn').click();
+  await expect(page.getByTestId('tile-estimate')).toContainText('112×101×122');
   console.log('model loaded');
   await expect(page.getByTestId('memory-estimate')).toContainText('GB');
   await page.getByTestId('backend').selectOption('wasm');
