@@ -19,7 +19,7 @@ import type { CheckpointChoice } from '../src/core/model/bundle/results-folder';
 import { chooseVariant } from '../src/core/model/onnx/variant';
 import { webEndpoint } from '../src/core/parallel/endpoints';
 import { isCancelled, type JobEvent } from '../src/core/parallel/job';
-import { defaultPoolSize, WorkerPool } from '../src/core/parallel/pool';
+import { inferencePoolSize, WorkerPool } from '../src/core/parallel/pool';
 import { type HandlerContext, serve, withTransfer } from '../src/core/parallel/rpc';
 import { MIN_SPLIT_VOXELS, resampleInSlabs } from '../src/core/preprocessing/pool-preprocess';
 import { resampleData } from '../src/core/resampling/resample-data';
@@ -31,11 +31,11 @@ ort.env.wasm.numThreads = self.crossOriginIsolated
   : 1;
 ort.env.logLevel = 'error';
 
-// A large scan's resampling and the export are split over a few preprocessing workers (nested
-// workers), when there are cores.
+// A large scan's resampling and the export are split over preprocessing workers (nested workers), one per
+// core when there are two or more.
 let pool: WorkerPool | null = null;
 function preprocessPool(): WorkerPool | undefined {
-  const size = defaultPoolSize(navigator.hardwareConcurrency);
+  const size = inferencePoolSize(navigator.hardwareConcurrency);
   if (size < 2) return undefined;
   pool ??= new WorkerPool(
     () =>

@@ -4,7 +4,7 @@ import { networkMacsPerEvaluation } from '../../core/inference/estimate-time';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { assertLabelGrid, type Volume, zyxShape } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
-import { defaultPoolSize } from '../../core/parallel/pool';
+import { inferencePoolSize } from '../../core/parallel/pool';
 import { runJob } from '../jobs';
 import { assignChannels } from '../models/channel-assignment';
 import { type ModelEntry, modelFiles, useModels } from '../models/models-store';
@@ -133,7 +133,7 @@ function runWork(
     ),
     scanVoxels: z * y * x,
     classes: info.num_outputs,
-    workers: defaultPoolSize(navigator.hardwareConcurrency),
+    workers: inferencePoolSize(navigator.hardwareConcurrency),
     resampleLabels,
   };
 }

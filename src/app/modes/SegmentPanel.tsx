@@ -17,7 +17,7 @@ import { zyxShape, zyxSpacing } from '../../core/io/volume/volume';
 import type { ModelCard } from '../../core/model/bundle/model-card';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
 import type { CheckpointChoice } from '../../core/model/bundle/results-folder';
-import { defaultPoolSize } from '../../core/parallel/pool';
+import { inferencePoolSize } from '../../core/parallel/pool';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMapAsDicomSeg } from '../actions/save-dicom-seg';
 import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
@@ -214,7 +214,7 @@ export function SegmentPanel() {
         folds: Math.max(1, usedFolds.length),
         tta: tta && (nnunet.mirroring_axes?.length ?? 0) > 0,
         tileStepSize,
-        exportSlabs: defaultPoolSize(navigator.hardwareConcurrency),
+        exportSlabs: inferencePoolSize(navigator.hardwareConcurrency),
         separateHead: separateHead(nnunet.num_outputs, nnunet.patch_size, runsOn),
       });
     } catch {
@@ -234,7 +234,7 @@ export function SegmentPanel() {
       ),
       scanVoxels: z * y * x,
       classes: nnunet.num_outputs,
-      workers: defaultPoolSize(navigator.hardwareConcurrency),
+      workers: inferencePoolSize(navigator.hardwareConcurrency),
     };
     const reference = REFERENCE_SPEEDS[runsOn];
     const speeds =

@@ -81,3 +81,11 @@ export class WorkerPool {
 export function defaultPoolSize(hardwareConcurrency: number | undefined): number {
   return Math.max(1, Math.min(8, (hardwareConcurrency ?? 2) - 1));
 }
+
+/**
+ * The inference worker's pool (preprocessing and the export): one worker per core. The export runs while the
+ * network's threads are idle, so it may use every core; leaving one to the page would halve it on 2 cores.
+ */
+export function inferencePoolSize(hardwareConcurrency: number | undefined): number {
+  return Math.max(1, Math.min(8, hardwareConcurrency ?? 2));
+}
