@@ -9,7 +9,7 @@ import { computeSteps } from './sliding-window';
  * (patch depth + one step of slices × classes × folds), the export's logit rows and the label maps.
  * With the segmentation head apart, a tile's features and one slab of head logits replace the tile's logits.
  * The crop is ignored (an upper bound). The activation factor was calibrated against onnxruntime-node's
- * peak RSS on the TotalSegmentator-class model (notes/scale.md); the page's wasm heap is close to it.
+ * peak RSS on the TotalSegmentator-class model (README, Scale); measured against it in e2e/scale.spec.ts.
  */
 export interface MemoryEstimateInput {
   /** the scan: (z, y, x) voxels, spacing, bytes per voxel as loaded */

@@ -117,8 +117,10 @@ export async function createModelNetworks(
       const onnx = await exportFold(model, f, {
         precision,
         segmentationHead: split ? 'separate' : 'included',
-        // CPU EPs have a 3-D ConvTranspose: one op instead of the WebGPU rewrite's conv + interleave
+        // CPU EPs have a 3-D ConvTranspose: one op instead of the WebGPU rewrite's conv + interleave; and
+        // the decoder's concatenation is folded into split convolutions (no 2 × features copy per stage)
         transposedConv: o.backend === 'webgpu' ? 'as-conv' : 'native',
+        concat: o.backend === 'webgpu' ? 'op' : 'split-conv',
       });
       const session = { strictWebGPU: o.strictWebGPU, name: ckpt.file, threads: o.threads };
       networks.push(

@@ -1,6 +1,11 @@
 import type { NetworkSpec } from './network-spec';
 import { loadNetworkWeights, type NnunetCheckpoint } from './nnunet-checkpoint';
-import { type EmitOptions, emitOnnx, emitSegmentationHead } from './onnx/emit-network';
+import {
+  type EmitOptions,
+  emitOnnx,
+  emitSegmentationHead,
+  segmentationLayerPrefix,
+} from './onnx/emit-network';
 
 /**
  * An nnU-Net checkpoint as an ONNX model: weights checked against the spec (strict), then emitted.
@@ -31,5 +36,6 @@ export async function exportSegmentationHeadToOnnx(
   ckpt: NnunetCheckpoint,
   spec: NetworkSpec,
 ): Promise<Uint8Array> {
-  return emitSegmentationHead(spec, await loadNetworkWeights(ckpt, spec));
+  const layer = segmentationLayerPrefix(spec);
+  return emitSegmentationHead(spec, await loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`)));
 }

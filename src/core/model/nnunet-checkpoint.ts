@@ -115,11 +115,13 @@ export function checkWeights(
 export async function loadNetworkWeights(
   ckpt: NnunetCheckpoint,
   spec: NetworkSpec,
+  /** only these state-dict keys (the segmentation layer, say); default every parameter */
+  only?: (key: string) => boolean,
 ): Promise<Map<string, Float32Array>> {
   checkWeights(spec, ckpt.weights, ckpt.file);
   const out = new Map<string, Float32Array>();
   for (const e of parameterShapes(spec)) {
-    if (e.aliasOf !== null) continue;
+    if (e.aliasOf !== null || (only && !only(e.key))) continue;
     const ref = ckpt.weights.get(e.key)!;
     if (
       ref.dtype === 'bool' ||

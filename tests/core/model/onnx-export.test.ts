@@ -78,6 +78,21 @@ describe('ONNX export of the shared nnU-Net checkpoint on onnxruntime-web (wasm)
     expect(agreement).toBeGreaterThanOrEqual(0.999);
   });
 
+  it('the CPU variant (native ConvTranspose, concatenations as split convolutions) reproduces PyTorch too', async () => {
+    const onnx = await exportCheckpointToOnnx(ckpt, spec(), {
+      transposedConv: 'native',
+      concat: 'split-conv',
+    });
+    const out = await runWasm(onnx, input, [1, 1, Z, Y, X]);
+    expect(out.dims).toEqual([1, 5, Z, Y, X]);
+    const { maxd, agreement } = await compareToTorch(out.data);
+    console.info(
+      `wasm fp32 CPU variant vs PyTorch: max|d| ${maxd.toExponential(2)}, argmax agreement ${agreement}`,
+    );
+    expect(maxd).toBeLessThan(5e-4);
+    expect(agreement).toBeGreaterThanOrEqual(0.999);
+  });
+
   it("with ORT's fused InstanceNormalization it equals the shipped torch.onnx model.onnx", async () => {
     const ours = await runWasm(await exportCheckpointToOnnx(ckpt, spec(), { instanceNorm: 'fused' }), input, [
       1,

@@ -42,6 +42,12 @@ export interface EmitOptions {
    * tile logits (0.75 GB at 118 classes) never exist at once.
    */
   segmentationHead?: 'included' | 'separate';
+  /**
+   * 'op' (default): each decoder stage concatenates [upsampled, skip] and convolves. 'split-conv': the first
+   * convolution is split by input channels into two convolutions and an Add (the same sum, no concatenated
+   * copy: on a CPU EP that saves a 2 × features full-resolution tensor and its copy per tile).
+   */
+  concat?: 'op' | 'split-conv';
   /** Spatial input size; default the configuration's patch size. Must be divisible by the strides. */
   spatialShape?: number[];
   inputName?: string;
@@ -81,6 +87,7 @@ export function emitOnnx(
     get,
     options.instanceNorm ?? 'precise',
     options.transposedConv ?? 'as-conv',
+    options.concat ?? 'op',
   );
   const logits = emitter.forward(x, spatial, head === 'included');
   const outChannels = head === 'included' ? spec.numClasses : emitter.segLayer.inChannels;
@@ -98,6 +105,12 @@ export function emitOnnx(
     producerVersion: options.producerVersion ?? '0.1.0',
     metadata: options.metadata,
   });
+}
+
+/** State-dict prefix of the segmentation layer the inference network uses (the last decoder stage's). */
+export function segmentationLayerPrefix(spec: NetworkSpec): string {
+  const layout = networkLayout(spec);
+  return layout.decoder[layout.decoder.length - 1].segLayer.prefix;
 }
 
 /** Channels of the features a network with a separate segmentation head returns. */
@@ -178,6 +191,7 @@ class NetworkEmitter {
     private readonly get: (key: string, n: number) => Float32Array,
     private readonly instanceNorm: 'precise' | 'fused',
     private readonly transposedConvOp: 'as-conv' | 'native',
+    private readonly concatOp: 'op' | 'split-conv' = 'op',
   ) {}
 
   get segLayer() {
@@ -201,6 +215,12 @@ class NetworkEmitter {
       const below = skips[skips.length - 1 - d];
       const skip = skips[skips.length - 2 - d];
       const up = this.transposedConv(stage.transpconv, x, below.size);
+      if (this.concatOp === 'split-conv' && stage.convs.length > 0) {
+        const [first, ...rest] = stage.convs;
+        x = this.convUnitOverConcat(first, up, skip.name, stage.transpconv.outChannels);
+        for (const c of rest) x = this.convUnit(c, x);
+        continue;
+      }
       x = this.g.node('Concat', [up, skip.name], `${stage.transpconv.prefix}/concat`, { axis: 1 });
       for (const c of stage.convs) x = this.convUnit(c, x);
     }
@@ -247,6 +267,40 @@ class NetworkEmitter {
 
   private convUnit(u: ConvUnit, x: string): string {
     x = this.conv(`${u.prefix}.conv`, x, u.inChannels, u.outChannels, u.kernel, u.stride, u.bias, u.padding);
+    if (u.nonlinFirst) {
+      x = this.nonlin(u, x);
+      return this.norm(u, x);
+    }
+    x = this.norm(u, x);
+    return this.nonlin(u, x);
+  }
+
+  /** convUnit over [a, b] concatenated on channels (a has `ca`), as conv(a, W[:, :ca]) + conv(b, W[:, ca:]). */
+  private convUnitOverConcat(u: ConvUnit, a: string, b: string, ca: number): string {
+    const k = u.kernel.reduce((p, q) => p * q, 1);
+    const cin = u.inChannels;
+    const cout = u.outChannels;
+    const w = this.get(`${u.prefix}.conv.weight`, cout * cin * k);
+    const part = (from: number, to: number) => {
+      const out = new Float32Array(cout * (to - from) * k);
+      for (let o = 0; o < cout; o++)
+        out.set(w.subarray((o * cin + from) * k, (o * cin + to) * k), o * (to - from) * k);
+      return out;
+    };
+    const attrs = {
+      kernel_shape: u.kernel,
+      strides: u.stride,
+      pads: [...u.padding, ...u.padding],
+      dilations: ones(u.kernel.length),
+      group: 1,
+    };
+    const inA = [a, this.g.weight(`${u.prefix}.conv.weight_up`, part(0, ca), [cout, ca, ...u.kernel])];
+    if (u.bias)
+      inA.push(this.g.weight(`${u.prefix}.conv.bias`, this.get(`${u.prefix}.conv.bias`, cout), [cout]));
+    const ya = this.g.node('Conv', inA, `${u.prefix}.conv/Conv_up`, attrs);
+    const wb = this.g.weight(`${u.prefix}.conv.weight_skip`, part(ca, cin), [cout, cin - ca, ...u.kernel]);
+    const yb = this.g.node('Conv', [b, wb], `${u.prefix}.conv/Conv_skip`, attrs);
+    let x = this.g.node('Add', [ya, yb], `${u.prefix}.conv/Add`);
     if (u.nonlinFirst) {
       x = this.nonlin(u, x);
       return this.norm(u, x);
