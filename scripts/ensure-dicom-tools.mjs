@@ -2,6 +2,7 @@
 // (python3-pydicom). Install them when missing; CI runs as root on a Debian machine.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { aptInstall } from './apt-install.mjs';
 
 const missing = [];
 if (!existsSync('/usr/bin/dciodvfy')) missing.push('dicom3tools');
@@ -11,14 +12,4 @@ try {
   missing.push('python3-pydicom', 'python3-numpy');
 }
 if (missing.length === 0) process.exit(0);
-console.log(`[tessera] installing Debian's ${missing.join(' ')} for the DICOM tests`);
-const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-try {
-  execSync(
-    `${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${missing.join(' ')}`,
-    { stdio: 'inherit' },
-  );
-} catch {
-  console.error(`[tessera] could not install them; run: apt-get install -y ${missing.join(' ')}`);
-  process.exit(1);
-}
+aptInstall(missing, 'the DICOM tests');

@@ -3,6 +3,7 @@
 // is missing; the nnU-Net sources themselves are fetched by the user into NNUNET_SRC (see the bench's header).
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { aptInstall } from './apt-install.mjs';
 
 const modules = {
   torch: 'python3-torch',
@@ -26,14 +27,4 @@ const missing = Object.entries(modules)
   .map(([, pkg]) => pkg);
 if (!existsSync('/usr/bin/time')) missing.push('time');
 if (missing.length === 0) process.exit(0);
-console.log(`[tessera] installing Debian's ${missing.join(' ')} for the nnU-Net benchmark`);
-const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
-try {
-  execSync(
-    `${sudo}apt-get update -q && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${missing.join(' ')}`,
-    { stdio: 'inherit' },
-  );
-} catch {
-  console.error(`[tessera] could not install them; run: apt-get install -y ${missing.join(' ')}`);
-  process.exit(1);
-}
+aptInstall(missing, 'the nnU-Net benchmark');
