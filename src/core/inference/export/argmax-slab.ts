@@ -327,8 +327,9 @@ function trilinearRow(
       const m = every ? K : n;
       const base = cell * MAX_CANDIDATES;
       let label = 0;
-      // what a value must exceed to take the lead (see leadThreshold)
+      // the smallest value that rounds (float16) above the best so far, and whether reaching it suffices
       let above = Number.NEGATIVE_INFINITY;
+      let reach = false;
       for (let i = 0; i < m; i++) {
         const c = every ? i : list[base + i];
         let t = a[p000 + c] * wz0 * wy0 * wx0;
@@ -343,9 +344,16 @@ function trilinearRow(
         const v = t < b[0] ? b[0] : t > b[1] ? b[1] : t;
         // the first channel holding the maximum wins: only a value whose cast is strictly larger moves
         // the label (compared before the cast: the cast is needed only when the label moves)
-        if (i === 0 || v > above) {
+        if (i === 0 || v > above || (reach && v === above)) {
           label = c;
-          above = leadThreshold(v, store, half);
+          if (half) {
+            const h = roundToHalf(v);
+            above = halfMidpointAbove(h);
+            reach = (floatToHalfBits(h) & 1) === 1;
+          } else {
+            above = store(v);
+            reach = false;
+          }
         }
       }
       out[o] = label;
@@ -410,6 +418,7 @@ function trilinearRowAll(
       const wx1 = xw[2 * x + 1];
       let label = 0;
       let above = Number.NEGATIVE_INFINITY;
+      let reach = false;
       let floor = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < K; c++) {
         // clearly below the best: dropped (NaN: it never wins either). Clipping is left out of the
@@ -426,9 +435,16 @@ function trilinearRowAll(
         t += a[r11 + b1 + c] * wz1 * wy1 * wx1;
         const v = t < lo[c] ? lo[c] : t > hi[c] ? hi[c] : t;
         // first maximum wins, compared on the float16 cast (see trilinearRow)
-        if (c === 0 || v > above) {
+        if (c === 0 || v > above || (reach && v === above)) {
           label = c;
-          above = leadThreshold(v, store, half);
+          if (half) {
+            const h = roundToHalf(v);
+            above = halfMidpointAbove(h);
+            reach = (floatToHalfBits(h) & 1) === 1;
+          } else {
+            above = store(v);
+            reach = false;
+          }
           floor = above - slack;
         }
       }
@@ -453,36 +469,6 @@ function estimateSlack(logits: Float32Array[]): number {
       else if (!(v <= m)) return Number.POSITIVE_INFINITY; // NaN
     }
   return m === Number.POSITIVE_INFINITY ? m : m * 2 ** -40;
-}
-
-/**
- * What a later channel's value must exceed (strictly) to take the lead from value v: the first maximum
- * wins, compared on the cast. In float16, a value beats h = half(v) iff it rounds above h: beyond the
- * midpoint to the next half, or on it when h's last mantissa bit is odd (ties to even round up) — then the
- * threshold is the double just below the midpoint.
- */
-function leadThreshold(v: number, store: (v: number) => number, half: boolean): number {
-  if (!half) return store(v);
-  const h = roundToHalf(v);
-  const mid = halfMidpointAbove(h);
-  return (floatToHalfBits(h) & 1) === 1 ? nextDown(mid) : mid;
-}
-
-const F64 = new Float64Array(1);
-const W32 = new Uint32Array(F64.buffer); // little-endian words: [low, high]
-
-/** The largest double below x (x finite, not NaN). */
-function nextDown(x: number): number {
-  if (x === 0) return -Number.MIN_VALUE;
-  F64[0] = x;
-  if (x > 0) {
-    if (W32[0] === 0) W32[1]--;
-    W32[0]--;
-  } else {
-    if (W32[0] === 0xffffffff) W32[1]++;
-    W32[0]++;
-  }
-  return F64[0];
 }
 
 /**
