@@ -4,7 +4,14 @@ import { readOnnxModelBytes } from '../model/bundle/onnx-bundle';
 import type { ModelBundle } from '../model/bundle/open-bundle';
 import { incompleteFoldDetail } from '../model/bundle/results-folder';
 import { featureChannels } from '../model/onnx/emit-network';
-import { type Backend, createOnnxNetwork, type OnnxNetwork, type OrtLike } from './onnx-network';
+import {
+  type AccumulatingHead,
+  type Backend,
+  createAccumulatingHead,
+  createOnnxNetwork,
+  type OnnxNetwork,
+  type OrtLike,
+} from './onnx-network';
 
 /** A model ready to predict: one ONNX session per fold, and what the predictor needs to know. */
 export interface ModelNetworks {
@@ -14,8 +21,11 @@ export interface ModelNetworks {
   mirrorAxes: number[];
   backend: Backend;
   precision: 'fp32' | 'fp16';
-  /** networks exported with a separate segmentation head: their heads, one per fold, and the features in */
-  head?: { networks: OnnxNetwork[]; channels: number };
+  /**
+   * networks exported with a separate segmentation head: their heads, one per fold, the features in, and
+   * (3-D) the heads fused with the float16 accumulation of a slice
+   */
+  head?: { networks: OnnxNetwork[]; channels: number; accumulating: AccumulatingHead[] };
   release(): Promise<void>;
 }
 
@@ -36,6 +46,8 @@ export interface NetworkOptions {
    * 'separate' force it.
    */
   segmentationHead?: 'auto' | 'included' | 'separate';
+  /** with the head apart: float16 accumulation in onnxruntime (default) or in JavaScript */
+  headAccumulation?: 'onnx' | 'js';
 }
 
 /** 256 MB of float32 logits per tile: above it the head runs apart, slab by slab. */
@@ -71,8 +83,9 @@ export async function createModelNetworks(
   const precision = o.precision ?? 'fp32';
   const networks: OnnxNetwork[] = [];
   const heads: OnnxNetwork[] = [];
+  const accumulating: AccumulatingHead[] = [];
   const release = async () => {
-    for (const n of [...networks, ...heads]) await n.release();
+    for (const n of [...networks, ...heads, ...accumulating]) await n.release();
   };
   try {
     if (bundle.kind === 'onnx') {
@@ -126,10 +139,17 @@ export async function createModelNetworks(
       networks.push(
         await createOnnxNetwork(ort, onnx, o.backend, { ...session, outputOnGpu: o.outputOnGpu }),
       );
-      if (split)
+      if (split) {
         heads.push(
           await createOnnxNetwork(ort, await exportFoldSegmentationHead(model, f), o.backend, session),
         );
+        if (model.spec.dim === 3 && o.headAccumulation !== 'js') {
+          const fused = await exportFoldSegmentationHead(model, f, 'accumulating');
+          accumulating.push(
+            await createAccumulatingHead(ort, fused, o.backend, { name: ckpt.file, threads: o.threads }),
+          );
+        }
+      }
     }
     return {
       networks,
@@ -137,7 +157,7 @@ export async function createModelNetworks(
       mirrorAxes,
       backend: o.backend,
       precision,
-      head: split ? { networks: heads, channels: featureChannels(model.spec) } : undefined,
+      head: split ? { networks: heads, channels: featureChannels(model.spec), accumulating } : undefined,
       release,
     };
   } catch (e) {

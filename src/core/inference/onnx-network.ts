@@ -12,7 +12,10 @@ export interface OrtLike {
   InferenceSession: {
     create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
   };
-  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => Tensor;
+  Tensor: {
+    new (type: 'float32', data: Float32Array, dims: readonly number[]): Tensor;
+    new (type: 'float16', data: Uint16Array, dims: readonly number[]): Tensor;
+  };
 }
 
 /** webgpu and wasm: onnxruntime-web (browser) or its twins in Node; cpu: onnxruntime-node's native CPU EP (CLI). */
@@ -78,6 +81,63 @@ export async function createOnnxNetwork(
       if (out.location !== 'gpu-buffer')
         throw new Error('the session was not made with outputOnGpu on WebGPU');
       return out as unknown as GpuOutput;
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * nnU-Net's float16 accumulation of one z slice through the segmentation layer (see
+ * emitAccumulatingHead): features C × plane, the slice's float16 sums K × plane and the Gaussian's plane
+ * in, the new sums out.
+ */
+export type AccumulateFn = (
+  features: Float32Array,
+  accumulator: Uint16Array,
+  gaussian: Float32Array,
+  plane: [number, number],
+) => Promise<Uint16Array>;
+
+export interface AccumulatingHead {
+  run: AccumulateFn;
+  release(): Promise<void>;
+}
+
+export async function createAccumulatingHead(
+  ort: OrtLike,
+  model: Uint8Array,
+  backend: Backend,
+  options: { name?: string; threads?: number } = {},
+): Promise<AccumulatingHead> {
+  let session: InferenceSession;
+  try {
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    };
+    if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
+    if (backend !== 'webgpu') sessionOptions.enableCpuMemArena = false;
+    session = await ort.InferenceSession.create(model, sessionOptions);
+  } catch (e) {
+    throw new TesseraError(
+      'bad-model',
+      options.name ?? 'model.onnx',
+      `could not be loaded on ${backend} (${describeError(e)})`,
+    );
+  }
+  return {
+    async run(features, accumulator, gaussian, [y, x]) {
+      const c = features.length / (y * x);
+      const k = accumulator.length / (y * x);
+      const result = await session.run({
+        features: new ort.Tensor('float32', features, [1, c, 1, y, x]),
+        accumulator: new ort.Tensor('float16', accumulator, [1, k, 1, y, x]),
+        gaussian: new ort.Tensor('float32', gaussian, [1, 1, 1, y, x]),
+      });
+      const out = result.accumulated;
+      const data = (await out.getData()) as unknown as Uint16Array;
+      out.dispose();
+      return data;
     },
     release: () => session.release(),
   };

@@ -2,6 +2,7 @@ import { TesseraError } from '../errors';
 import { throwIfCancelled } from '../parallel/job';
 import { HALF_VALUES, roundHalf, roundHalfInPlace } from '../pycompat/float16';
 import { flipAxes, mirrorCombinations } from './flip';
+import type { AccumulateFn } from './onnx-network';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {
   CpuTileAccumulator,
@@ -39,6 +40,12 @@ export interface SegmentationHead {
   channels: number;
   /** logits per head call (K × slices × plane); default ~32 MB of float32 */
   valuesPerCall?: number;
+  /**
+   * per fold, the head fused with the float16 accumulation of one slice (onnx-network.ts AccumulateFn):
+   * used for 3-D tiles that span the padded image's plane (a slice's sums are then exactly the tile's
+   * K × plane), with the Gaussian; the arithmetic is the accumulator's, bit for bit
+   */
+  accumulate?: AccumulateFn[];
 }
 
 /** Values per head call (K × slices × plane): ~32 MB of float32 logits at a time. */
@@ -178,6 +185,24 @@ export async function streamSlidingWindow<T = Float32Array>(
       features = sum;
     }
     const planeP = Py * Px;
+    if (h.accumulate && !is2d && gaussian && Py === padded[1] && Px === padded[2]) {
+      const slice = new Float32Array(h.channels * planeP);
+      for (let dz = 0; dz < Pz; dz++) {
+        throwIfCancelled(options.signal);
+        for (let c = 0; c < h.channels; c++)
+          slice.set(
+            features.subarray(c * tileVox + dz * planeP, c * tileVox + (dz + 1) * planeP),
+            c * planeP,
+          );
+        const sums = cpu!.halfLogits(origin[0] + dz, f);
+        const g = gaussian.subarray(dz * planeP, (dz + 1) * planeP);
+        const out = await h.accumulate[f](slice, sums, g, [Py, Px]);
+        if (out.length !== sums.length)
+          throw new TesseraError('bad-model', 'model', `the accumulating head returned ${out.length} values`);
+        sums.set(out);
+      }
+      return;
+    }
     const dzChunk = is2d
       ? 1
       : Math.max(1, Math.min(Pz, Math.floor((h.valuesPerCall ?? HEAD_CHUNK_VALUES) / (K * planeP))));

@@ -34,6 +34,8 @@ export interface PredictorRuntime {
   threads?: number;
   /** where the segmentation head runs (see model-networks.ts); default 'auto' */
   segmentationHead?: NetworkOptions['segmentationHead'];
+  /** with the head apart, where the float16 accumulation runs; default 'onnx' */
+  headAccumulation?: NetworkOptions['headAccumulation'];
   /** fp16 only where the GPU has shader-f16 (see model/onnx/variant.ts) */
   precision?: 'fp32' | 'fp16';
   /**
@@ -127,6 +129,7 @@ export async function openPredictor(
     threads: runtime.threads,
     outputOnGpu: onGpu,
     segmentationHead: runtime.segmentationHead,
+    headAccumulation: runtime.headAccumulation,
   });
   // a cascade dropped with its previous stage: that stage runs first, as nnUNetv2_predict would (no postprocessing)
   const first =
@@ -222,7 +225,11 @@ export async function openPredictor(
         patch,
         {
           ...caseOptions,
-          head: nets.head && { fns: nets.head.networks.map((n) => n.run), channels: nets.head.channels },
+          head: nets.head && {
+            fns: nets.head.networks.map((n) => n.run),
+            channels: nets.head.channels,
+            accumulate: nets.head.accumulating.length ? nets.head.accumulating.map((n) => n.run) : undefined,
+          },
         },
       ),
     );

@@ -103,6 +103,11 @@ export class CpuTileAccumulator implements TileAccumulator<Float32Array> {
     return s;
   }
 
+  /** A padded z slice's float16 sums of one fold (K × plane), made on first touch: for in-place accumulation. */
+  halfLogits(z: number, fold: number): Uint16Array {
+    return this.slice(z).logits[fold];
+  }
+
   commitTile(fold: number, origin: number[], n: number): void {
     const pred = this.pred;
     if (n > 1) for (let i = 0; i < pred.length; i++) pred[i] = Math.fround(pred[i] / n);

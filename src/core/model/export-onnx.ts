@@ -2,6 +2,7 @@ import type { NetworkSpec } from './network-spec';
 import { loadNetworkWeights, type NnunetCheckpoint } from './nnunet-checkpoint';
 import {
   type EmitOptions,
+  emitAccumulatingHead,
   emitOnnx,
   emitSegmentationHead,
   segmentationLayerPrefix,
@@ -38,4 +39,13 @@ export async function exportSegmentationHeadToOnnx(
 ): Promise<Uint8Array> {
   const layer = segmentationLayerPrefix(spec);
   return emitSegmentationHead(spec, await loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`)));
+}
+
+/** The segmentation layer fused with the float16 accumulation of a slice (emitAccumulatingHead). */
+export async function exportAccumulatingHeadToOnnx(
+  ckpt: NnunetCheckpoint,
+  spec: NetworkSpec,
+): Promise<Uint8Array> {
+  const layer = segmentationLayerPrefix(spec);
+  return emitAccumulatingHead(spec, await loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`)));
 }

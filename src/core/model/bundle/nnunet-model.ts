@@ -2,7 +2,11 @@ import { TesseraError } from '../../errors';
 import { type LabelManager, labelManager } from '../../nnunet/labels';
 import { getConfiguration } from '../../nnunet/plans';
 import type { PlansConfiguration } from '../../nnunet/plans-types';
-import { exportCheckpointToOnnx, exportSegmentationHeadToOnnx } from '../export-onnx';
+import {
+  exportAccumulatingHeadToOnnx,
+  exportCheckpointToOnnx,
+  exportSegmentationHeadToOnnx,
+} from '../export-onnx';
 import type { NetworkSpec } from '../network-spec';
 import { networkSpecFromPlans } from '../network-spec';
 import { checkWeights, type NnunetCheckpoint } from '../nnunet-checkpoint';
@@ -77,9 +81,16 @@ export async function exportFold(
   return exportCheckpointToOnnx(foldCheckpoint(model, fold), model.spec, options);
 }
 
-/** A fold's 1×1 segmentation layer alone (see EmitOptions.segmentationHead). */
-export async function exportFoldSegmentationHead(model: NnunetModel, fold: string): Promise<Uint8Array> {
-  return exportSegmentationHeadToOnnx(foldCheckpoint(model, fold), model.spec);
+/** A fold's 1×1 segmentation layer alone (see EmitOptions.segmentationHead), or fused with the accumulation. */
+export async function exportFoldSegmentationHead(
+  model: NnunetModel,
+  fold: string,
+  kind: 'logits' | 'accumulating' = 'logits',
+): Promise<Uint8Array> {
+  const ckpt = foldCheckpoint(model, fold);
+  return kind === 'logits'
+    ? exportSegmentationHeadToOnnx(ckpt, model.spec)
+    : exportAccumulatingHeadToOnnx(ckpt, model.spec);
 }
 
 function foldCheckpoint(model: NnunetModel, fold: string): NnunetCheckpoint {

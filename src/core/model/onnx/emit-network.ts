@@ -170,6 +170,58 @@ export function emitSegmentationHead(
   });
 }
 
+/**
+ * The segmentation layer fused with nnU-Net's float16 accumulation, for one z slice of a tile that spans
+ * the padded image's plane: `features` [1, C, 1, y, x] float32, `accumulator` [1, K, 1, y, x] float16 and
+ * `gaussian` [1, 1, 1, y, x] float32 → `accumulated` = half(float(accumulator) + float32(logits × gaussian))
+ * [1, K, 1, y, x] float16 — `predicted_logits[sl] += prediction * gaussian` exactly (the casts round to
+ * nearest even, as torch's), in onnxruntime's threads instead of JavaScript.
+ */
+export function emitAccumulatingHead(spec: NetworkSpec, weights: Map<string, Float32Array>): Uint8Array {
+  if (spec.dim !== 3) throw new TesseraError('bad-argument', 'accumulating head', 'is for 3-D networks');
+  const layout = networkLayout(spec);
+  const seg = layout.decoder[layout.decoder.length - 1].segLayer;
+  const g = new GraphBuilder('fp32');
+  const get = (key: string, n: number) => {
+    const w = weights.get(key);
+    if (!w || w.length !== n) throw new TesseraError('bad-model', key, 'segmentation layer weight missing');
+    return w;
+  };
+  const k = ones(3);
+  const w = g.weight(`${seg.prefix}.weight`, get(`${seg.prefix}.weight`, seg.outChannels * seg.inChannels), [
+    seg.outChannels,
+    seg.inChannels,
+    ...k,
+  ]);
+  const b = g.weight(`${seg.prefix}.bias`, get(`${seg.prefix}.bias`, seg.outChannels), [seg.outChannels]);
+  const logits = g.node('Conv', ['features', w, b], `${seg.prefix}/Conv`, {
+    kernel_shape: k,
+    strides: k,
+    pads: new Array(6).fill(0),
+    dilations: k,
+    group: 1,
+  });
+  const weighted = g.node('Mul', [logits, 'gaussian'], 'prediction_times_gaussian');
+  const sum32 = g.node('Cast', ['accumulator'], 'accumulator_to_float', { to: DataType.FLOAT });
+  const sum = g.node('Add', [sum32, weighted], 'accumulate');
+  g.node('Cast', [sum], 'accumulated_to_half', { to: DataType.FLOAT16 }, 'accumulated');
+  const plane = ['y', 'x'];
+  return encodeModel({
+    graphName: `${spec.networkClass}_accumulating_head`,
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: [
+      { name: 'features', elemType: DataType.FLOAT, shape: [1, seg.inChannels, 1, ...plane] },
+      { name: 'accumulator', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] },
+      { name: 'gaussian', elemType: DataType.FLOAT, shape: [1, 1, 1, ...plane] },
+    ],
+    outputs: [{ name: 'accumulated', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] }],
+    opset: OPSET,
+    producerName: 'tessera',
+    producerVersion: '0.1.0',
+  });
+}
+
 function checkSpatial(spec: NetworkSpec, spatial: number[]) {
   if (spatial.length !== spec.dim)
     throw new TesseraError('bad-argument', 'spatial shape', `needs ${spec.dim} axes, got [${spatial}]`);
