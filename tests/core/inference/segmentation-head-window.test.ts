@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AccumulateFn } from '../../../src/core/inference/onnx-network';
 import { type NetworkFn, predictSlidingWindow } from '../../../src/core/inference/predict-sliding-window';
+import { floatToHalfBits, HALF_VALUES } from '../../../src/core/pycompat/float16';
 
 /**
  * The sliding window with the head apart, on synthetic networks: features are per-voxel functions of the
@@ -45,6 +47,7 @@ function headOf(features: Float32Array, n: number): Float32Array {
 const spatial = (shape: number[]) => shape.slice(2).reduce((a, b) => a * b, 1);
 const trunk: NetworkFn = async (tile, shape) => featuresOf(tile, shape);
 const head: NetworkFn = async (features, shape) => headOf(features, spatial(shape));
+const headOnly = head;
 const whole: NetworkFn = async (tile, shape) => headOf(featuresOf(tile, shape), spatial(shape));
 
 describe('sliding window with the segmentation head apart', () => {
@@ -77,4 +80,34 @@ describe('sliding window with the segmentation head apart', () => {
       expect(same / reference.length).toBeGreaterThan(0.95);
     });
   }
+
+  it('the fused accumulation (head + float16 sum per slice), for tiles spanning the plane: the same bits', async () => {
+    // y, x smaller than the patch: padded to it, so every tile spans the padded plane; z needs three tiles
+    const shape = [C, 13, 6, 7];
+    const n = 13 * 6 * 7;
+    const data = Float32Array.from({ length: C * n }, (_, i) => Math.cos(i * 0.21) * 3);
+    const options = { patchSize: [8, 8, 8], numClasses: K, mirrorAxes: [1] };
+    const head = { fns: [headOnly, headOnly], channels: F };
+    const plain = await predictSlidingWindow(data, shape, [trunk, trunk], { ...options, head });
+    let calls = 0;
+    // what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
+    const accumulate: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
+      calls++;
+      const plane = y * x;
+      const logits = headOf(features, plane);
+      const out = new Uint16Array(sums.length);
+      for (let k = 0; k < K; k++)
+        for (let p = 0; p < plane; p++) {
+          const i = k * plane + p;
+          out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
+        }
+      return out;
+    };
+    const fused = await predictSlidingWindow(data, shape, [trunk, trunk], {
+      ...options,
+      head: { ...head, accumulate: [accumulate, accumulate] },
+    });
+    expect(calls).toBe(2 * 3 * 8); // 2 folds × 3 z tiles (13 slices, step 4) × 8 slices
+    expect(Array.from(fused)).toEqual(Array.from(plain));
+  });
 });
