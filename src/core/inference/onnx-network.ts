@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describeError, TesseraError } from '../errors';
 import type { GpuOutput } from './gpu-tile-accumulator';
-import type { NetworkFn } from './predict-sliding-window';
+import type { AccumulateFn, NetworkFn } from './predict-sliding-window';
 
 /**
  * The slice of the onnxruntime API Tessera uses. The module itself is injected (onnxruntime-web's
@@ -85,18 +85,6 @@ export async function createOnnxNetwork(
     release: () => session.release(),
   };
 }
-
-/**
- * nnU-Net's float16 accumulation of one z slice through the segmentation layer (see
- * emitAccumulatingHead): features C × plane, the slice's float16 sums K × plane and the Gaussian's plane
- * in, the new sums out.
- */
-export type AccumulateFn = (
-  features: Float32Array,
-  accumulator: Uint16Array,
-  gaussian: Float32Array,
-  plane: [number, number],
-) => Promise<Uint16Array>;
 
 export interface AccumulatingHead {
   run: AccumulateFn;

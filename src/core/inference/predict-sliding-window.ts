@@ -2,7 +2,6 @@ import { TesseraError } from '../errors';
 import { throwIfCancelled } from '../parallel/job';
 import { HALF_VALUES, roundHalf, roundHalfInPlace } from '../pycompat/float16';
 import { flipAxes, mirrorCombinations } from './flip';
-import type { AccumulateFn } from './onnx-network';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {
   CpuTileAccumulator,
@@ -27,6 +26,18 @@ export interface SlidingWindowOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
+
+/**
+ * nnU-Net's float16 accumulation of one z slice through the segmentation layer (onnx-network.ts
+ * createAccumulatingHead, model/onnx emitAccumulatingHead): features C × plane, the slice's float16 sums
+ * K × plane and the Gaussian's plane in, the new sums out.
+ */
+export type AccumulateFn = (
+  features: Float32Array,
+  accumulator: Uint16Array,
+  gaussian: Float32Array,
+  plane: [number, number],
+) => Promise<Uint16Array>;
 
 /**
  * Networks exported with a separate segmentation head (`segmentationHead: 'separate'`): the fold's network

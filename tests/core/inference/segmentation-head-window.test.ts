@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AccumulateFn } from '../../../src/core/inference/onnx-network';
-import { type NetworkFn, predictSlidingWindow } from '../../../src/core/inference/predict-sliding-window';
+import {
+  type AccumulateFn,
+  type NetworkFn,
+  predictSlidingWindow,
+} from '../../../src/core/inference/predict-sliding-window';
 import { floatToHalfBits, HALF_VALUES } from '../../../src/core/pycompat/float16';
 
 /**
