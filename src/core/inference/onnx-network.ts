@@ -32,6 +32,37 @@ export interface OnnxNetwork {
   release(): Promise<void>;
 }
 
+/** An onnxruntime session with Tessera's options; a model that will not load is the model's error. */
+async function openSession(
+  ort: OrtLike,
+  model: Uint8Array,
+  backend: Backend,
+  options: { strictWebGPU?: boolean; name?: string; threads?: number; outputOnGpu?: boolean },
+): Promise<InferenceSession> {
+  try {
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    };
+    // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
+    if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
+    // CPU EPs: without the arena, a tile's activations go back to the system after each run
+    // (the arena keeps its high-water mark: ~1 GB more peak for a 118-class model, no faster)
+    if (backend !== 'webgpu') sessionOptions.enableCpuMemArena = false;
+    if (options.strictWebGPU && backend === 'webgpu')
+      sessionOptions.extra = { session: { disable_cpu_ep_fallback: '1' } };
+    // the logits stay in a GPU buffer for the GPU tile accumulator; run() still reads them back
+    if (options.outputOnGpu && backend === 'webgpu') sessionOptions.preferredOutputLocation = 'gpu-buffer';
+    return await ort.InferenceSession.create(model, sessionOptions);
+  } catch (e) {
+    throw new TesseraError(
+      'bad-model',
+      options.name ?? 'model.onnx',
+      `could not be loaded on ${backend} (${describeError(e)})`,
+    );
+  }
+}
+
 /**
  * One ONNX session as a NetworkFn. With `strictWebGPU` every node must run on the WebGPU EP (session
  * creation fails otherwise) — the proof that nothing silently falls back to the CPU.
@@ -42,26 +73,7 @@ export async function createOnnxNetwork(
   backend: Backend,
   options: { strictWebGPU?: boolean; name?: string; threads?: number; outputOnGpu?: boolean } = {},
 ): Promise<OnnxNetwork> {
-  const name = options.name ?? 'model.onnx';
-  let session: InferenceSession;
-  try {
-    const sessionOptions: InferenceSession.SessionOptions = {
-      executionProviders: [backend],
-      graphOptimizationLevel: 'all',
-    };
-    // onnxruntime-node only (onnxruntime-web takes env.wasm.numThreads)
-    if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
-    // onnxruntime-node: without the arena, a tile's activations go back to the system after each run
-    // (the arena keeps its high-water mark: ~1 GB more peak for a 118-class model, no faster)
-    if (backend !== 'webgpu') sessionOptions.enableCpuMemArena = false;
-    if (options.strictWebGPU && backend === 'webgpu')
-      sessionOptions.extra = { session: { disable_cpu_ep_fallback: '1' } };
-    // the logits stay in a GPU buffer for the GPU tile accumulator; run() still reads them back
-    if (options.outputOnGpu && backend === 'webgpu') sessionOptions.preferredOutputLocation = 'gpu-buffer';
-    session = await ort.InferenceSession.create(model, sessionOptions);
-  } catch (e) {
-    throw new TesseraError('bad-model', name, `could not be loaded on ${backend} (${describeError(e)})`);
-  }
+  const session = await openSession(ort, model, backend, options);
   const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
   return {
@@ -97,22 +109,7 @@ export async function createAccumulatingHead(
   backend: Backend,
   options: { name?: string; threads?: number } = {},
 ): Promise<AccumulatingHead> {
-  let session: InferenceSession;
-  try {
-    const sessionOptions: InferenceSession.SessionOptions = {
-      executionProviders: [backend],
-      graphOptimizationLevel: 'all',
-    };
-    if (options.threads) sessionOptions.intraOpNumThreads = options.threads;
-    if (backend !== 'webgpu') sessionOptions.enableCpuMemArena = false;
-    session = await ort.InferenceSession.create(model, sessionOptions);
-  } catch (e) {
-    throw new TesseraError(
-      'bad-model',
-      options.name ?? 'model.onnx',
-      `could not be loaded on ${backend} (${describeError(e)})`,
-    );
-  }
+  const session = await openSession(ort, model, backend, options);
   return {
     async run(features, accumulator, gaussian, [y, x]) {
       const c = features.length / (y * x);
@@ -123,9 +120,11 @@ export async function createAccumulatingHead(
         gaussian: new ort.Tensor('float32', gaussian, [1, 1, 1, y, x]),
       });
       const out = result.accumulated;
-      const data = (await out.getData()) as unknown as Uint16Array;
+      // float16 data comes back as Uint16Array, or as Float16Array where the JS engine has one (Chromium):
+      // the same bits either way
+      const data = (await out.getData()) as unknown as ArrayBufferView;
       out.dispose();
-      return data;
+      return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
     },
     release: () => session.release(),
   };

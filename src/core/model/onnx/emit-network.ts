@@ -119,18 +119,16 @@ export function featureChannels(spec: NetworkSpec): number {
   return layout.decoder[layout.decoder.length - 1].segLayer.inChannels;
 }
 
-/**
- * The 1×1 segmentation layer alone (see `segmentationHead: 'separate'`): `features` [N, C, z, y, x] →
- * `logits` [N, classes, z, y, x], any spatial size, float32.
- */
-export function emitSegmentationHead(
+/** The inference network's 1×1 segmentation layer as a Conv of `input` in graph `g` (weights from `weights`). */
+function segmentationConv(
+  g: GraphBuilder,
   spec: NetworkSpec,
   weights: Map<string, Float32Array>,
-  options: Pick<EmitOptions, 'metadata' | 'producerVersion'> = {},
-): Uint8Array {
+  input: string,
+  output?: string,
+): { seg: { prefix: string; inChannels: number; outChannels: number }; logits: string } {
   const layout = networkLayout(spec);
   const seg = layout.decoder[layout.decoder.length - 1].segLayer;
-  const g = new GraphBuilder('fp32');
   const get = (key: string, n: number) => {
     const w = weights.get(key);
     if (!w || w.length !== n) throw new TesseraError('bad-model', key, 'segmentation layer weight missing');
@@ -143,20 +141,28 @@ export function emitSegmentationHead(
     ...k,
   ]);
   const b = g.weight(`${seg.prefix}.bias`, get(`${seg.prefix}.bias`, seg.outChannels), [seg.outChannels]);
+  const attributes = {
+    kernel_shape: k,
+    strides: k,
+    pads: new Array(2 * spec.dim).fill(0),
+    dilations: k,
+    group: 1,
+  };
+  return { seg, logits: g.node('Conv', [input, w, b], `${seg.prefix}/Conv`, attributes, output) };
+}
+
+/**
+ * The 1×1 segmentation layer alone (see `segmentationHead: 'separate'`): `features` [N, C, z, y, x] →
+ * `logits` [N, classes, z, y, x], any spatial size, float32.
+ */
+export function emitSegmentationHead(
+  spec: NetworkSpec,
+  weights: Map<string, Float32Array>,
+  options: Pick<EmitOptions, 'metadata' | 'producerVersion'> = {},
+): Uint8Array {
+  const g = new GraphBuilder('fp32');
+  const { seg } = segmentationConv(g, spec, weights, 'features', 'logits');
   const axes = ['z', 'y', 'x'].slice(3 - spec.dim);
-  g.node(
-    'Conv',
-    ['features', w, b],
-    `${seg.prefix}/Conv`,
-    {
-      kernel_shape: k,
-      strides: k,
-      pads: new Array(2 * spec.dim).fill(0),
-      dilations: k,
-      group: 1,
-    },
-    'logits',
-  );
   return encodeModel({
     graphName: `${spec.networkClass}_segmentation_head`,
     nodes: g.nodes,
@@ -179,28 +185,8 @@ export function emitSegmentationHead(
  */
 export function emitAccumulatingHead(spec: NetworkSpec, weights: Map<string, Float32Array>): Uint8Array {
   if (spec.dim !== 3) throw new TesseraError('bad-argument', 'accumulating head', 'is for 3-D networks');
-  const layout = networkLayout(spec);
-  const seg = layout.decoder[layout.decoder.length - 1].segLayer;
   const g = new GraphBuilder('fp32');
-  const get = (key: string, n: number) => {
-    const w = weights.get(key);
-    if (!w || w.length !== n) throw new TesseraError('bad-model', key, 'segmentation layer weight missing');
-    return w;
-  };
-  const k = ones(3);
-  const w = g.weight(`${seg.prefix}.weight`, get(`${seg.prefix}.weight`, seg.outChannels * seg.inChannels), [
-    seg.outChannels,
-    seg.inChannels,
-    ...k,
-  ]);
-  const b = g.weight(`${seg.prefix}.bias`, get(`${seg.prefix}.bias`, seg.outChannels), [seg.outChannels]);
-  const logits = g.node('Conv', ['features', w, b], `${seg.prefix}/Conv`, {
-    kernel_shape: k,
-    strides: k,
-    pads: new Array(6).fill(0),
-    dilations: k,
-    group: 1,
-  });
+  const { seg, logits } = segmentationConv(g, spec, weights, 'features');
   const weighted = g.node('Mul', [logits, 'gaussian'], 'prediction_times_gaussian');
   const sum32 = g.node('Cast', ['accumulator'], 'accumulator_to_float', { to: DataType.FLOAT });
   const sum = g.node('Add', [sum32, weighted], 'accumulate');
