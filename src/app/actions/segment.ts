@@ -1,6 +1,6 @@
 import type { SegmentResult } from '../../../workers/inference.worker';
 import { describeError, TesseraError } from '../../core/errors';
-import { networkMacsPerEvaluation } from '../../core/inference/estimate-time';
+import { predictionWork } from '../../core/inference/estimate-time';
 import { writeNifti } from '../../core/io/volume/nifti-writer';
 import { assertLabelGrid, type Volume, zyxShape } from '../../core/io/volume/volume';
 import type { NnunetModelInfo } from '../../core/model/bundle/nnunet-model';
@@ -122,18 +122,13 @@ function runWork(
 ): SegmentationSummary['work'] {
   const d = entry.details;
   if (!d || !('configuration' in d)) return undefined;
-  const info = d as NnunetModelInfo;
-  const [z, y, x] = zyxShape(scan);
   return {
-    evaluations,
-    macsPerEvaluation: networkMacsPerEvaluation(
-      info.patch_size,
-      info.features_per_stage,
-      info.input_channels,
+    ...predictionWork(
+      d as NnunetModelInfo,
+      zyxShape(scan),
+      evaluations,
+      inferencePoolSize(navigator.hardwareConcurrency),
     ),
-    scanVoxels: z * y * x,
-    classes: info.num_outputs,
-    workers: inferencePoolSize(navigator.hardwareConcurrency),
     resampleLabels,
   };
 }

@@ -4,7 +4,7 @@ import { estimatePredictionMemory } from '../../core/inference/estimate-memory';
 import {
   estimatePredictionTime,
   measuredSpeeds,
-  networkMacsPerEvaluation,
+  predictionWork,
   REFERENCE_SPEEDS,
 } from '../../core/inference/estimate-time';
 import { defaultFolds, separateHead } from '../../core/inference/model-networks';
@@ -224,18 +224,12 @@ export function SegmentPanel() {
   // time per export mode, at the reference CPU's speeds until a run here measured this machine's
   const time = useMemo(() => {
     if (!scan || !nnunet || !estimate) return null;
-    const [z, y, x] = zyxShape(scan.volume);
-    const work = {
-      evaluations: estimate.evaluations,
-      macsPerEvaluation: networkMacsPerEvaluation(
-        nnunet.patch_size,
-        nnunet.features_per_stage,
-        nnunet.input_channels,
-      ),
-      scanVoxels: z * y * x,
-      classes: nnunet.num_outputs,
-      workers: inferencePoolSize(navigator.hardwareConcurrency),
-    };
+    const work = predictionWork(
+      nnunet,
+      zyxShape(scan.volume),
+      estimate.evaluations,
+      inferencePoolSize(navigator.hardwareConcurrency),
+    );
     const reference = REFERENCE_SPEEDS[runsOn];
     const speeds =
       last?.work && last.backend === runsOn

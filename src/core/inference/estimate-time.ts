@@ -64,6 +64,26 @@ export interface TimeEstimateInput {
   workers: number;
 }
 
+/** The work of predicting a scan (z, y, x voxels) with an nnU-Net model (model-info's fields). */
+export function predictionWork(
+  model: { patch_size: number[]; features_per_stage: number[]; input_channels: number; num_outputs: number },
+  scanShape: readonly number[],
+  evaluations: number,
+  workers: number,
+): TimeEstimateInput {
+  return {
+    evaluations,
+    macsPerEvaluation: networkMacsPerEvaluation(
+      model.patch_size,
+      model.features_per_stage,
+      model.input_channels,
+    ),
+    scanVoxels: scanShape[0] * scanShape[1] * scanShape[2],
+    classes: model.num_outputs,
+    workers,
+  };
+}
+
 export interface TimeEstimate {
   networkS: number;
   /** nnU-Net's export */

@@ -136,12 +136,13 @@ export async function streamSlidingWindow<T = Float32Array>(
   const head = options.head;
   if (head && options.accumulator)
     throw new Error('a separate segmentation head runs on the CPU accumulator only');
+  // the separate head commits slabs itself, so it needs the CPU accumulator's own methods
   const cpu = head ? new CpuTileAccumulator(geometry) : null;
-  const acc =
-    (cpu as unknown as TileAccumulator<T> | null) ??
-    (
-      options.accumulator ?? ((g: TileGeometry) => new CpuTileAccumulator(g) as unknown as TileAccumulator<T>)
-    )(geometry);
+  const acc: TileAccumulator<T> = cpu
+    ? (cpu as unknown as TileAccumulator<T>)
+    : options.accumulator
+      ? options.accumulator(geometry)
+      : (new CpuTileAccumulator(geometry) as unknown as TileAccumulator<T>);
   const featureShape = head ? [1, head.channels, ...netShape.slice(2)] : [];
 
   const tile = new Float32Array(C * tileVox);
@@ -200,11 +201,7 @@ export async function streamSlidingWindow<T = Float32Array>(
       const slice = new Float32Array(h.channels * planeP);
       for (let dz = 0; dz < Pz; dz++) {
         throwIfCancelled(options.signal);
-        for (let c = 0; c < h.channels; c++)
-          slice.set(
-            features.subarray(c * tileVox + dz * planeP, c * tileVox + (dz + 1) * planeP),
-            c * planeP,
-          );
+        gatherSlices(features, h.channels, tileVox, planeP, dz, 1, slice);
         const sums = cpu!.halfLogits(origin[0] + dz, f);
         const g = gaussian.subarray(dz * planeP, (dz + 1) * planeP);
         const out = await h.accumulate[f](slice, sums, g, [Py, Px]);
@@ -221,12 +218,7 @@ export async function streamSlidingWindow<T = Float32Array>(
     for (let dz0 = 0; dz0 < Pz; dz0 += dzChunk) {
       throwIfCancelled(options.signal);
       const dzN = Math.min(dzChunk, Pz - dz0);
-      const input = chunk.subarray(0, h.channels * dzN * planeP);
-      for (let c = 0; c < h.channels; c++)
-        input.set(
-          features.subarray(c * tileVox + dz0 * planeP, c * tileVox + (dz0 + dzN) * planeP),
-          c * dzN * planeP,
-        );
+      const input = gatherSlices(features, h.channels, tileVox, planeP, dz0, dzN, chunk);
       const shape = is2d ? [1, h.channels, Py, Px] : [1, h.channels, dzN, Py, Px];
       const logits = await h.fns[f](input, shape);
       if (logits.length !== K * dzN * planeP)
@@ -317,6 +309,22 @@ function finalizeSlice(
       roundHalfInPlace(out, bits, o0, o0 + X);
     }
   return out;
+}
+
+/** Slices dz0 … dz0 + dzN − 1 of every channel of a C × tile array, channel-major, into the front of `out`. */
+function gatherSlices(
+  tile: Float32Array,
+  channels: number,
+  tileVox: number,
+  plane: number,
+  dz0: number,
+  dzN: number,
+  out: Float32Array,
+): Float32Array {
+  const n = dzN * plane;
+  for (let c = 0; c < channels; c++)
+    out.set(tile.subarray(c * tileVox + dz0 * plane, c * tileVox + dz0 * plane + n), c * n);
+  return out.subarray(0, channels * n);
 }
 
 /** Copy a tile out of the (virtually zero-padded) image. */

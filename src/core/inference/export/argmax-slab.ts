@@ -95,8 +95,9 @@ export function argmaxSlabPruned(
   let sinceCheck = 0;
   let o = 0;
   const sums = trilinear ? new Float64Array(nx * K) : null;
-  const lo = Float64Array.from(bounds, (b) => b[0]);
-  const hi = Float64Array.from(bounds, (b) => b[1]);
+  // the whole-row kernel's per-channel clip bounds and estimate margin
+  const lo = trilinear ? Float64Array.from(bounds, (b) => b[0]) : null;
+  const hi = trilinear ? Float64Array.from(bounds, (b) => b[1]) : null;
   const slack = trilinear ? estimateSlack(logits) : null;
   for (let z = 0; z < mz; z++) {
     const r = cz[z];
@@ -121,7 +122,7 @@ export function argmaxSlabPruned(
       }
     }
     if (trilinear && flat) {
-      o = trilinearRowAll(interleaved!, K, lo, hi, slack!, store, kz, ky, kx, z, ny, nx, sums!, out, o);
+      o = trilinearRowAll(interleaved!, K, lo!, hi!, slack!, store, kz, ky, kx, z, ny, nx, sums!, out, o);
       continue;
     }
     if (trilinear) {
@@ -366,7 +367,7 @@ function trilinearRow(
  * trilinearRow for a row where every channel is evaluated, with the same result and less work. Per output
  * row the four corner rows are blended once per input voxel and channel (S = Σ value × wz × wy over the
  * (z, y) corners, float64, `sums`: nx × K), and each output voxel first takes the cheap estimate
- * wx0 × S(x0) + wx1 × S(x1): scipy's sum reassociated, within `slack[c]` of it (a float64 rounding bound).
+ * wx0 × S(x0) + wx1 × S(x1): scipy's sum reassociated, within `slack` of it (a float64 rounding bound).
  * A channel whose estimate is clearly below the running best is dropped; any other is evaluated exactly
  * as trilinearRow does (scipy's corner order) and judged on that value — so the labels are the exact
  * ones, and the exact sum runs only for the few channels that set a new best or nearly tie it.
