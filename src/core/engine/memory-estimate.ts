@@ -187,3 +187,19 @@ export function estimateTrainingMemory(
   );
   return { parameterBytes, peakBytes: be.peak, largestTensorBytes: be.largest };
 }
+
+/** GPU memory of one inference forward (batch 1, final output only, no tape) of `spec` on `patch`. */
+export function estimateInferenceMemory(
+  spec: NetworkSpec,
+  patch: readonly number[],
+): Omit<MemoryEstimate, 'parameterBytes'> & { weightBytes: number } {
+  const be = new MeasureBackend();
+  const net = new UNet(be, { ...spec, deepSupervision: false });
+  const weightBytes = be.peak;
+  const p3 = spec.dim === 2 ? [1, ...patch] : [...patch];
+  const input = be.zeros([1, spec.inputChannels, ...p3]);
+  const [out] = net.forward({ be, tape: null }, { t: input, requiresGrad: false }, true);
+  be.release(out.t);
+  be.release(input);
+  return { weightBytes, peakBytes: be.peak, largestTensorBytes: be.largest };
+}

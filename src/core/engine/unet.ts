@@ -20,17 +20,21 @@ export interface StateDictEntry {
   param: Param;
 }
 
-/** What the engine trains: refuses the parts of a NetworkSpec it has no kernels for. */
-export function assertTrainable(spec: NetworkSpec, where = 'network'): void {
-  const bad = (detail: string) =>
-    new TesseraError('bad-model', where, `cannot be trained by the engine: ${detail}`);
-  if (spec.norm?.op !== 'InstanceNorm' || !spec.norm.affine)
-    throw bad('only affine InstanceNorm is supported');
-  if (spec.dropout) throw bad('dropout is not supported');
-  if (spec.nonlinFirst) throw bad('nonlin_first is not supported');
-  if (!spec.nonlin) throw bad('a nonlinearity is required');
+/** Why the engine cannot run `spec` (the parts of a NetworkSpec it has no kernels for), or null when it can. */
+export function engineUnsupported(spec: NetworkSpec): string | null {
+  if (spec.norm?.op !== 'InstanceNorm' || !spec.norm.affine) return 'only affine InstanceNorm is supported';
+  if (spec.dropout) return 'dropout is not supported';
+  if (spec.nonlinFirst) return 'nonlin_first is not supported';
+  if (!spec.nonlin) return 'a nonlinearity is required';
   for (const k of spec.kernelSizes)
-    if (k.some((v) => v % 2 !== 1)) throw bad(`even kernel sizes are not supported (${JSON.stringify(k)})`);
+    if (k.some((v) => v % 2 !== 1)) return `even kernel sizes are not supported (${JSON.stringify(k)})`;
+  return null;
+}
+
+/** What the engine trains (and runs): refuses the parts of a NetworkSpec it has no kernels for. */
+export function assertTrainable(spec: NetworkSpec, where = 'network'): void {
+  const why = engineUnsupported(spec);
+  if (why) throw new TesseraError('bad-model', where, `cannot be trained by the engine: ${why}`);
 }
 
 function roleOf(key: string): ParamRole {

@@ -1,9 +1,12 @@
 import { TesseraError } from '../errors';
-import { exportFold, exportFoldSegmentationHead } from '../model/bundle/nnunet-model';
+import type { GpuContext } from '../gpu/device';
+import { exportFold, exportFoldSegmentationHead, foldCheckpoint } from '../model/bundle/nnunet-model';
 import { readOnnxModelBytes } from '../model/bundle/onnx-bundle';
 import type { ModelBundle } from '../model/bundle/open-bundle';
 import { incompleteFoldDetail } from '../model/bundle/results-folder';
+import { loadNetworkWeights } from '../model/nnunet-checkpoint';
 import { featureChannels } from '../model/onnx/emit-network';
+import { createEngineBackend, createEngineNetwork, engineInferenceRefusal } from './engine-network';
 import {
   type AccumulatingHead,
   type Backend,
@@ -11,11 +14,18 @@ import {
   createOnnxNetwork,
   type OnnxNetwork,
   type OrtLike,
+  type TileNetwork,
 } from './onnx-network';
 
-/** A model ready to predict: one ONNX session per fold, and what the predictor needs to know. */
+/** A model ready to predict: one network per fold, and what the predictor needs to know. */
 export interface ModelNetworks {
-  networks: OnnxNetwork[];
+  networks: TileNetwork[];
+  /** what runs the networks: onnxruntime, or Tessera's own WGSL kernels (WebGPU) */
+  kernels: 'onnxruntime' | 'tessera';
+  /** why Tessera's kernels were asked for and not used (the model or the device), for the log */
+  kernelsNote?: string;
+  /** the device the networks' GPU outputs live on (Tessera's kernels) */
+  gpuDevice?: GPUDevice;
   folds: string[];
   /** nnU-Net's TTA axes: the first fold's checkpoint's; none when it has None or no entry (as nnU-Net) */
   mirrorAxes: number[];
@@ -48,6 +58,11 @@ export interface NetworkOptions {
   segmentationHead?: 'auto' | 'included' | 'separate';
   /** with the head apart: float16 accumulation in onnxruntime (default) or in JavaScript */
   headAccumulation?: 'onnx' | 'js';
+  /**
+   * WebGPU: run nnU-Net folds on Tessera's own WGSL kernels (engine-network.ts) on this device when the model's
+   * layers and the device's limits allow (onnxruntime otherwise); `budgetBytes` is the device's memory to plan for
+   */
+  engine?: { gpu: GpuContext; budgetBytes: number };
 }
 
 /** 256 MB of float32 logits per tile: above it the head runs apart, slab by slab. */
@@ -81,7 +96,7 @@ export async function createModelNetworks(
   o: NetworkOptions,
 ): Promise<ModelNetworks> {
   const precision = o.precision ?? 'fp32';
-  const networks: OnnxNetwork[] = [];
+  const networks: TileNetwork[] = [];
   const heads: OnnxNetwork[] = [];
   const accumulating: AccumulatingHead[] = [];
   const release = async () => {
@@ -98,7 +113,15 @@ export async function createModelNetworks(
           outputOnGpu: o.outputOnGpu,
         }),
       );
-      return { networks, folds: [], mirrorAxes: [], backend: o.backend, precision: 'fp32', release };
+      return {
+        networks,
+        kernels: 'onnxruntime',
+        folds: [],
+        mirrorAxes: [],
+        backend: o.backend,
+        precision: 'fp32',
+        release,
+      };
     }
     const model = bundle.model;
     const available = [...model.checkpoints.keys()];
@@ -122,6 +145,41 @@ export async function createModelNetworks(
     // nnUNetPredictor takes the axes from the first fold only; None (nnUNetTrainerNoMirroring, NoDA, …) or
     // a missing entry means no mirroring at all, even with TTA on.
     const mirrorAxes = model.checkpoints.get(folds[0])?.inferenceAllowedMirroringAxes ?? [];
+    const engineRefusal =
+      o.engine && o.backend === 'webgpu'
+        ? engineInferenceRefusal(o.engine.gpu, model.spec, model.spec.patchSize, o.engine.budgetBytes)
+        : 'not asked for';
+    if (o.engine && o.backend === 'webgpu' && engineRefusal === null) {
+      const be = createEngineBackend(o.engine.gpu);
+      // the device is the caller's (kept for the next model): only the pooled buffers go back
+      const engineRelease = async () => {
+        await release();
+        be.trim();
+      };
+      try {
+        for (const f of folds)
+          networks.push(
+            createEngineNetwork(
+              be,
+              model.spec,
+              await loadNetworkWeights(foldCheckpoint(model, f), model.spec),
+            ),
+          );
+      } catch (e) {
+        await engineRelease();
+        throw e;
+      }
+      return {
+        networks,
+        kernels: 'tessera',
+        gpuDevice: o.engine.gpu.device,
+        folds,
+        mirrorAxes,
+        backend: o.backend,
+        precision: 'fp32',
+        release: engineRelease,
+      };
+    }
     const split =
       !o.outputOnGpu &&
       separateHead(model.spec.numClasses, model.spec.patchSize, o.backend, o.segmentationHead);
@@ -153,6 +211,8 @@ export async function createModelNetworks(
     }
     return {
       networks,
+      kernels: 'onnxruntime',
+      kernelsNote: o.engine && o.backend === 'webgpu' ? `onnxruntime: ${engineRefusal}` : undefined,
       folds,
       mirrorAxes,
       backend: o.backend,

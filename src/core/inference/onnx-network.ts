@@ -21,15 +21,19 @@ export interface OrtLike {
 /** webgpu and wasm: onnxruntime-web (browser) or its twins in Node; cpu: onnxruntime-node's native CPU EP (CLI). */
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
-export interface OnnxNetwork {
+/** One fold's network, whatever runs it (an onnxruntime session, or the engine's WGSL kernels). */
+export interface TileNetwork {
   /** logits read back to the CPU */
   run: NetworkFn;
-  /** logits left in a GPU buffer (WebGPU sessions made with `outputOnGpu`) */
+  /** logits left in a GPU buffer (WebGPU sessions made with `outputOnGpu`, the engine's kernels) */
   runOnGpu: NetworkFn<GpuOutput>;
+  release(): Promise<void>;
+}
+
+export interface OnnxNetwork extends TileNetwork {
   backend: Backend;
   inputName: string;
   outputName: string;
-  release(): Promise<void>;
 }
 
 /** An onnxruntime session with Tessera's options; a model that will not load is the model's error. */

@@ -45,6 +45,11 @@ export interface PredictorRuntime {
   gpuDevice?: () => Promise<GPUDevice>;
   /** every node must run on WebGPU (session creation fails otherwise) */
   strictWebGPU?: boolean;
+  /**
+   * WebGPU: run nnU-Net folds on Tessera's own WGSL kernels (inference/engine-network.ts) on this device, with
+   * the tile arithmetic on the same device, where the model and the device allow (onnxruntime otherwise)
+   */
+  tesseraKernels?: () => Promise<NonNullable<NetworkOptions['engine']>>;
   /** the export's slabs go to these workers (worker threads in Node, Web Workers in the page); default this thread */
   exportPool?: () => WorkerPool | undefined;
   /** resample one normalised channel elsewhere (a worker pool for a large scan); default this thread */
@@ -109,6 +114,10 @@ export interface Predictor {
   backend: Backend;
   /** where the segmentation layer runs: in the network, or apart, a few slices at a time (100+ classes) */
   segmentationHead: 'included' | 'separate';
+  /** what runs the networks: onnxruntime, or Tessera's own WGSL kernels (WebGPU) */
+  kernels: 'onnxruntime' | 'tessera';
+  /** why Tessera's kernels were asked for and not used */
+  kernelsNote?: string;
   postprocessing: ResolvedPostprocessing;
   predict(c: PredictionCase, options?: PredictOptions): Promise<CasePrediction>;
   release(): Promise<void>;
@@ -120,17 +129,28 @@ export async function openPredictor(
   options: PredictorOptions = {},
 ): Promise<Predictor> {
   if (bundle.kind === 'nnunet' && bundle.ensemble) return openEnsemblePredictor(bundle, runtime, options);
-  const onGpu = runtime.backend === 'webgpu' && runtime.gpuDevice !== undefined;
+  const engine =
+    runtime.backend === 'webgpu' && runtime.tesseraKernels && bundle.kind === 'nnunet'
+      ? await runtime.tesseraKernels()
+      : undefined;
   const nets: ModelNetworks = await createModelNetworks(runtime.ort, bundle, {
     backend: runtime.backend,
     folds: options.folds,
     precision: runtime.precision,
     strictWebGPU: runtime.strictWebGPU,
     threads: runtime.threads,
-    outputOnGpu: onGpu,
+    outputOnGpu: runtime.backend === 'webgpu' && runtime.gpuDevice !== undefined,
     segmentationHead: runtime.segmentationHead,
     headAccumulation: runtime.headAccumulation,
+    engine,
   });
+  // the logits stay on the GPU (engine buffers or onnxruntime's gpu-buffer outputs): the tile arithmetic runs there
+  const gpuDevice =
+    nets.gpuDevice !== undefined
+      ? async () => nets.gpuDevice!
+      : runtime.backend === 'webgpu'
+        ? runtime.gpuDevice
+        : undefined;
   // a cascade dropped with its previous stage: that stage runs first, as nnUNetv2_predict would (no postprocessing)
   const first =
     bundle.kind === 'nnunet' && bundle.previousStage
@@ -203,7 +223,7 @@ export async function openPredictor(
     const patch = model.spec.patchSize;
     const withFirst = (r: CasePrediction): CasePrediction =>
       firstMs ? { ...r, timings: { ...r.timings, networkMs: r.timings.networkMs + firstMs } } : r;
-    if (onGpu)
+    if (gpuDevice)
       return withFirst(
         await predictCase<GpuOutput>(
           input,
@@ -212,7 +232,7 @@ export async function openPredictor(
           datasetJson,
           nets.networks.map((n) => n.runOnGpu),
           patch,
-          { ...caseOptions, accumulator: gpuAccumulatorFactory(await runtime.gpuDevice!()) },
+          { ...caseOptions, accumulator: gpuAccumulatorFactory(await gpuDevice()) },
         ),
       );
     return withFirst(
@@ -255,6 +275,8 @@ export async function openPredictor(
       bundle.kind === 'nnunet' ? (bundle.model.folder.datasetJson.file_ending ?? '.nii.gz') : '.nii.gz',
     backend: runtime.backend,
     segmentationHead: nets.head ? 'separate' : 'included',
+    kernels: nets.kernels,
+    kernelsNote: nets.kernelsNote,
     postprocessing,
     predict,
     release: async () => {

@@ -66,6 +66,11 @@ export class WebGpuBackend implements Backend {
     return new GpuTensor(this.nextId++, [...shape], size, buffer, cls);
   }
 
+  /** The storage buffer behind a live tensor (may be larger than the tensor: pooled size classes). */
+  bufferOf(t: Tensor): GPUBuffer {
+    return this.b(t);
+  }
+
   private b(t: Tensor): GPUBuffer {
     const g = t as GpuTensor;
     if (!g.buffer || g.refs <= 0) throw new Error(`tensor ${t.id} used after release`);

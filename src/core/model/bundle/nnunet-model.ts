@@ -93,7 +93,8 @@ export async function exportFoldSegmentationHead(
     : exportAccumulatingHeadToOnnx(ckpt, model.spec);
 }
 
-function foldCheckpoint(model: NnunetModel, fold: string): NnunetCheckpoint {
+/** A fold's checkpoint, or a clear error naming the fold when it is missing or incomplete. */
+export function foldCheckpoint(model: NnunetModel, fold: string): NnunetCheckpoint {
   const ckpt = model.checkpoints.get(fold);
   const incomplete = model.folder.incompleteFolds.find((f) => f.fold === fold);
   if (!ckpt && incomplete)
