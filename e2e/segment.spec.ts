@@ -11,14 +11,18 @@ const TINY = path.join(
 async function segmentWith(
   page: import('@playwright/test').Page,
   backend: 'wasm' | 'webgpu',
+  kernels?: 'tessera' | 'onnxruntime',
 ): Promise<string> {
   await page.getByTestId('backend').selectOption(backend);
+  if (kernels) await page.getByTestId('gpu-kernels').selectOption(kernels);
   await page.getByTestId('segment').click();
-  await expect(page.getByTestId('segment-timing')).toContainText(`on ${backend}`, { timeout: 600_000 });
+  const on = kernels === 'tessera' ? 'on webgpu (Tessera kernels)' : `on ${backend}:`;
+  await expect(page.getByTestId('segment-timing')).toContainText(on, { timeout: 600_000 });
+  console.log(await page.getByTestId('segment-timing').textContent());
   return (await page.getByTestId('label-table').textContent()) ?? '';
 }
 
-test('clinician flow: demo CT → Segment → labels with names and mL → the same on WebGPU and wasm → Save as NIfTI', async ({
+test('clinician flow: demo CT → Segment → labels with names and mL → the same on WebGPU (both kernels) and wasm → Save as NIfTI', async ({
   page,
 }) => {
   test.setTimeout(900_000);
@@ -32,9 +36,11 @@ test('clinician flow: demo CT → Segment → labels with names and mL → the s
   await expect(page.getByTestId('demo-note')).toContainText('volumes are not measurements');
   expect(onWasm).toContain('spleen');
   await expect(page.getByTestId('label-list')).toContainText('segmentation');
-  const onGpu = await segmentWith(page, 'webgpu');
-  // voxel counts, mL and mean HU per label: identical on both backends
-  expect(onGpu).toEqual(onWasm);
+  // voxel counts, mL and mean HU per label: identical on both backends, with either kernels on WebGPU
+  const onOrtGpu = await segmentWith(page, 'webgpu', 'onnxruntime');
+  expect(onOrtGpu).toEqual(onWasm);
+  const onTesseraGpu = await segmentWith(page, 'webgpu', 'tessera');
+  expect(onTesseraGpu).toEqual(onWasm);
 
   const download = page.waitForEvent('download');
   await page.getByTestId('save-nifti').click();

@@ -8,6 +8,7 @@ import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import * as ort from 'onnxruntime-web/webgpu';
 import { describeError, TesseraError } from '../src/core/errors';
 import { probeWebGpu } from '../src/core/gpu/adapter';
+import { type GpuContext, openGpu } from '../src/core/gpu/device';
 import type { Backend, OrtLike } from '../src/core/inference/onnx-network';
 import type { PostprocessingChoice } from '../src/core/inference/postprocessing';
 import { openPredictor, type Predictor } from '../src/core/inference/predictor';
@@ -70,11 +71,16 @@ export interface SegmentRequest {
   resampleLabels?: boolean;
   /** which postprocessing.json to apply (nnU-Net's rule by default: the results folder's root one) */
   postprocessing?: PostprocessingChoice;
+  /** WebGPU: nnU-Net folds on Tessera's own WGSL kernels (default) or onnxruntime-web's */
+  gpuKernels?: 'tessera' | 'onnxruntime';
 }
 
 export interface SegmentResult {
   labels: Uint8Array | Uint16Array;
   backend: Backend;
+  /** what ran the network: onnxruntime, or Tessera's WGSL kernels (with why not, when they were asked for) */
+  kernels: 'onnxruntime' | 'tessera';
+  kernelsNote?: string;
   fallbackReason?: string;
   tiles: number;
   timings: { preprocessMs: number; networkMs: number; exportMs: number };
@@ -85,8 +91,14 @@ export interface SegmentResult {
 // The predictor of the last request, kept while the model, backend and folds stay the same.
 let loaded: { key: string; predictor: Predictor } | null = null;
 
+// Tessera's WGSL kernels run on a device of their own (onnxruntime-web keeps its device to itself), opened once.
+let engineGpu: Promise<GpuContext> | null = null;
+/** The forward's GPU memory the page plans for: WebGPU cannot tell a device's size; larger runs use onnxruntime. */
+const MAX_FORWARD_BYTES = 4 * 2 ** 30;
+
 async function predictorFor(req: SegmentRequest, backend: Backend, features: string[]): Promise<Predictor> {
-  const key = `${req.model.id}|${backend}|${(req.folds ?? []).join(',')}|${req.postprocessing ?? 'root'}|${req.checkpoint ?? 'auto'}`;
+  const kernels = backend === 'webgpu' ? (req.gpuKernels ?? 'tessera') : 'onnxruntime';
+  const key = `${req.model.id}|${backend}|${kernels}|${(req.folds ?? []).join(',')}|${req.postprocessing ?? 'root'}|${req.checkpoint ?? 'auto'}`;
   if (loaded?.key === key) return loaded.predictor;
   await release();
   const bundle = await openModelBundle(fileSetFromFiles(req.model.name, req.model.files), {
@@ -100,6 +112,16 @@ async function predictorFor(req: SegmentRequest, backend: Backend, features: str
       precision: backend === 'webgpu' ? chooseVariant(features) : 'fp32',
       // on WebGPU the logits stay on the GPU and the tile arithmetic runs there too
       gpuDevice: backend === 'webgpu' ? async () => (await ort.env.webgpu.device) as GPUDevice : undefined,
+      tesseraKernels:
+        kernels === 'tessera'
+          ? async () => {
+              engineGpu ??= openGpu(navigator.gpu).catch((e) => {
+                engineGpu = null;
+                throw e;
+              });
+              return { gpu: await engineGpu, maxForwardBytes: MAX_FORWARD_BYTES };
+            }
+          : undefined,
       resampleChannel,
       exportPool: preprocessPool,
     },
@@ -133,6 +155,8 @@ async function run(req: SegmentRequest, backend: Backend, features: string[], ct
     tiles: r.tiles,
     timings: r.timings,
     postprocessing: predictor.postprocessing.file,
+    kernels: predictor.kernels,
+    kernelsNote: predictor.kernelsNote,
   };
 }
 

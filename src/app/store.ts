@@ -63,6 +63,9 @@ export interface BackendStatus {
 
 export interface SegmentationSummary {
   backend: string;
+  /** what ran the network on WebGPU: onnxruntime-web, or Tessera's WGSL kernels (with why not, if asked for) */
+  kernels?: 'onnxruntime' | 'tessera';
+  kernelsNote?: string;
   tiles: number;
   timings: { preprocessMs: number; networkMs: number; exportMs: number };
   totalMs: number;

@@ -43,7 +43,7 @@ export async function segmentActiveScan(): Promise<void> {
     onCancel: () => useStore.getState().showInfo('Segmentation cancelled.'),
     summary: (r, ms) => {
       const t = r.timings;
-      return `Segmented in ${seconds(ms)} on ${r.backend}: preprocess ${seconds(t.preprocessMs)}, network ${seconds(t.networkMs)} (${r.tiles} tile${r.tiles === 1 ? '' : 's'}), export ${seconds(t.exportMs)}${r.postprocessing ? ', postprocessed' : ''}`;
+      return `Segmented in ${seconds(ms)} on ${backendText(r)}: preprocess ${seconds(t.preprocessMs)}, network ${seconds(t.networkMs)} (${r.tiles} tile${r.tiles === 1 ? '' : 's'}), export ${seconds(t.exportMs)}${r.postprocessing ? ', postprocessed' : ''}`;
     },
     run: async (job) => {
       const { name, files } = await modelFiles(entry.id);
@@ -59,6 +59,7 @@ export async function segmentActiveScan(): Promise<void> {
           tileStepSize: models.tileStepSize,
           resampleLabels: models.resampleLabels,
           postprocessing: models.crossvalPostprocessing ? 'crossval' : 'root',
+          gpuKernels: models.gpuKernels,
         },
         {
           signal: job.signal,
@@ -103,6 +104,8 @@ export async function segmentActiveScan(): Promise<void> {
   useStore.setState({
     lastSegmentation: {
       backend: result.backend,
+      kernels: result.kernels,
+      kernelsNote: result.kernelsNote,
       tiles: result.tiles,
       timings: result.timings,
       totalMs: performance.now() - t0,
@@ -185,4 +188,9 @@ export function modelChannelNames(entry: ModelEntry): string[] {
   const names = details?.channel_names ? Object.values(details.channel_names) : [];
   const n = entry.summary?.inputChannels ?? 1;
   return Array.from({ length: n }, (_, c) => names[c] ?? `channel ${c}`);
+}
+
+/** "webgpu (Tessera kernels)" where the engine's WGSL kernels ran the network. */
+export function backendText(r: { backend: string; kernels?: string }): string {
+  return r.backend === 'webgpu' && r.kernels === 'tessera' ? 'webgpu (Tessera kernels)' : r.backend;
 }

@@ -41,6 +41,9 @@ interface ModelsState {
   tta: boolean;
   tileStepSize: number;
   backend: BackendChoice;
+  /** WebGPU: nnU-Net folds on Tessera's own WGSL kernels or onnxruntime-web's */
+  gpuKernels: 'tessera' | 'onnxruntime';
+  setGpuKernels(v: 'tessera' | 'onnxruntime'): void;
   /** folds to use; empty = all */
   folds: string[];
   /** apply the cross-validation postprocessing.json (nnU-Net applies none unless asked) */
@@ -65,6 +68,8 @@ export const useModels = create<ModelsState>((set) => ({
   tta: false,
   tileStepSize: 0.5,
   backend: 'auto',
+  gpuKernels: 'tessera',
+  setGpuKernels: (gpuKernels) => set({ gpuKernels }),
   folds: [],
   crossvalPostprocessing: false,
   resampleLabels: false,

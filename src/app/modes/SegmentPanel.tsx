@@ -20,7 +20,7 @@ import type { CheckpointChoice } from '../../core/model/bundle/results-folder';
 import { inferencePoolSize } from '../../core/parallel/pool';
 import { loadDemoScan } from '../actions/load-volumes';
 import { saveLabelMapAsDicomSeg } from '../actions/save-dicom-seg';
-import { modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
+import { backendText, modelChannelNames, saveLabelMap, segmentActiveScan } from '../actions/segment';
 import { LabelComparison } from '../components/LabelComparison';
 import { LabelTable } from '../components/LabelTable';
 import { PickFiles } from '../components/PickFiles';
@@ -117,6 +117,8 @@ export function SegmentPanel() {
     tta,
     tileStepSize,
     backend,
+    gpuKernels,
+    setGpuKernels,
     folds,
     crossvalPostprocessing,
     channelScans,
@@ -325,6 +327,19 @@ export function SegmentPanel() {
             <option value="wasm">wasm (CPU)</option>
           </select>
         </label>
+        {backend !== 'wasm' && (
+          <label className="field">
+            GPU kernels
+            <select
+              value={gpuKernels}
+              onChange={(e) => setGpuKernels(e.currentTarget.value as 'tessera' | 'onnxruntime')}
+              data-testid="gpu-kernels"
+            >
+              <option value="tessera">Tessera WGSL (3-D tiled convolutions)</option>
+              <option value="onnxruntime">onnxruntime-web</option>
+            </select>
+          </label>
+        )}
         {model?.summary && model.summary.folds.length > 1 && (
           <div className="field">
             Folds
@@ -414,7 +429,7 @@ export function SegmentPanel() {
         <section>
           <h2>Last run</h2>
           <p data-testid="segment-timing">
-            {(last.totalMs / 1000).toFixed(1)} s on {last.backend}: preprocess{' '}
+            {(last.totalMs / 1000).toFixed(1)} s on {backendText(last)}: preprocess{' '}
             {(last.timings.preprocessMs / 1000).toFixed(1)} s, network{' '}
             {(last.timings.networkMs / 1000).toFixed(1)} s ({last.tiles} tiles), export{' '}
             {(last.timings.exportMs / 1000).toFixed(1)} s
@@ -423,6 +438,7 @@ export function SegmentPanel() {
               : ''}
           </p>
           {last.fallbackReason && <p className="muted">{last.fallbackReason}</p>}
+          {last.kernelsNote && <p className="muted">{last.kernelsNote}</p>}
         </section>
       )}
       <section>

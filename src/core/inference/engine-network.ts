@@ -13,9 +13,6 @@ import type { GpuContext } from '../gpu/device';
 import type { NetworkSpec } from '../model/architecture';
 import type { TileNetwork } from './onnx-network';
 
-/** Share of the device's largest buffer the forward may take in all (the accumulator needs the rest). */
-const DEVICE_SHARE = 0.5;
-
 /**
  * Why the engine should not run `spec` on `patch` on this device (an unsupported layer, a tensor over the
  * binding limit, a forward over its share of memory), or null when it can. Callers then use onnxruntime.
@@ -24,14 +21,15 @@ export function engineInferenceRefusal(
   gpu: Pick<GpuContext, 'limits'>,
   spec: NetworkSpec,
   patch: readonly number[],
-  budgetBytes: number,
+  /** GPU memory the forward may hold (WebGPU cannot tell a device's size: the caller's planning figure) */
+  maxForwardBytes: number,
 ): string | null {
   const unsupported = engineUnsupported(spec);
   if (unsupported) return unsupported;
   const m = estimateInferenceMemory(spec, patch);
   if (m.largestTensorBytes > gpu.limits.maxStorageBufferBindingSize)
     return `a ${(m.largestTensorBytes / 2 ** 20).toFixed(0)} MiB tensor exceeds the adapter's binding limit (${(gpu.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB)`;
-  if (m.peakBytes > budgetBytes * DEVICE_SHARE)
+  if (m.peakBytes > maxForwardBytes)
     return `the forward needs ${(m.peakBytes / 2 ** 30).toFixed(2)} GB of GPU memory`;
   return null;
 }

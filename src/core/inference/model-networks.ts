@@ -60,9 +60,9 @@ export interface NetworkOptions {
   headAccumulation?: 'onnx' | 'js';
   /**
    * WebGPU: run nnU-Net folds on Tessera's own WGSL kernels (engine-network.ts) on this device when the model's
-   * layers and the device's limits allow (onnxruntime otherwise); `budgetBytes` is the device's memory to plan for
+   * layers and the device's limits allow (onnxruntime otherwise), the forward holding at most `maxForwardBytes`
    */
-  engine?: { gpu: GpuContext; budgetBytes: number };
+  engine?: { gpu: GpuContext; maxForwardBytes: number };
 }
 
 /** 256 MB of float32 logits per tile: above it the head runs apart, slab by slab. */
@@ -147,7 +147,7 @@ export async function createModelNetworks(
     const mirrorAxes = model.checkpoints.get(folds[0])?.inferenceAllowedMirroringAxes ?? [];
     const engineRefusal =
       o.engine && o.backend === 'webgpu'
-        ? engineInferenceRefusal(o.engine.gpu, model.spec, model.spec.patchSize, o.engine.budgetBytes)
+        ? engineInferenceRefusal(o.engine.gpu, model.spec, model.spec.patchSize, o.engine.maxForwardBytes)
         : 'not asked for';
     if (o.engine && o.backend === 'webgpu' && engineRefusal === null) {
       const be = createEngineBackend(o.engine.gpu);

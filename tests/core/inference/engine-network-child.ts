@@ -53,7 +53,7 @@ for (const c of CASES) {
   const wgsl = await run({
     ort: ortWasm,
     backend: 'webgpu',
-    tesseraKernels: async () => ({ gpu, budgetBytes: 2 ** 30 }),
+    tesseraKernels: async () => ({ gpu, maxForwardBytes: 2 ** 30 }),
   });
   const a = cpu.r.probabilities!;
   const b = wgsl.r.probabilities!;
