@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { describeError, TesseraError } from '../src/core/errors';
 import { probeWebGpu } from '../src/core/gpu/adapter';
 import { type GpuContext, openGpu } from '../src/core/gpu/device';
+import { DEFAULT_MAX_FORWARD_BYTES } from '../src/core/inference/engine-network';
 import type { Backend, OrtLike } from '../src/core/inference/onnx-network';
 import type { PostprocessingChoice } from '../src/core/inference/postprocessing';
 import { openPredictor, type Predictor } from '../src/core/inference/predictor';
@@ -93,8 +94,6 @@ let loaded: { key: string; predictor: Predictor } | null = null;
 
 // Tessera's WGSL kernels run on a device of their own (onnxruntime-web keeps its device to itself), opened once.
 let engineGpu: Promise<GpuContext> | null = null;
-/** The forward's GPU memory the page plans for: WebGPU cannot tell a device's size; larger runs use onnxruntime. */
-const MAX_FORWARD_BYTES = 4 * 2 ** 30;
 
 async function predictorFor(req: SegmentRequest, backend: Backend, features: string[]): Promise<Predictor> {
   const kernels = backend === 'webgpu' ? (req.gpuKernels ?? 'tessera') : 'onnxruntime';
@@ -119,7 +118,7 @@ async function predictorFor(req: SegmentRequest, backend: Backend, features: str
                 engineGpu = null;
                 throw e;
               });
-              return { gpu: await engineGpu, maxForwardBytes: MAX_FORWARD_BYTES };
+              return { gpu: await engineGpu, maxForwardBytes: DEFAULT_MAX_FORWARD_BYTES };
             }
           : undefined,
       resampleChannel,

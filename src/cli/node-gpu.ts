@@ -4,20 +4,18 @@ import type { Backend } from '../core/engine/backend';
 import { CpuBackend } from '../core/engine/cpu/cpu-backend';
 import { WebGpuBackend } from '../core/engine/webgpu/webgpu-backend';
 import { TesseraError } from '../core/errors';
-import { openGpu } from '../core/gpu/device';
+import { type GpuContext, openGpu } from '../core/gpu/device';
 import { swiftShaderEnv, swiftShaderPresent } from './swiftshader';
 
 const REEXEC_FLAG = 'TESSERA_WEBGPU_REEXEC';
 
 /**
- * A WebGPU backend in Node through the `webgpu` package (Dawn). Without a Vulkan driver on the library
+ * A WebGPU device in Node through the `webgpu` package (Dawn). Without a Vulkan driver on the library
  * path, and with Chromium's SwiftShader present, the command is re-run once in a child process with
  * LD_LIBRARY_PATH/VK_ICD_FILENAMES set (the dynamic linker reads them only at start): `reexec` is then
  * the child's exit status and the caller should return it.
  */
-export async function openNodeWebGpu(
-  allowReexec = true,
-): Promise<{ backend: WebGpuBackend } | { reexec: number }> {
+export async function openNodeGpu(allowReexec = true): Promise<{ gpu: GpuContext } | { reexec: number }> {
   let mod: { create(o: string[]): GPU; globals: object };
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
@@ -33,11 +31,19 @@ export async function openNodeWebGpu(
   // no system Vulkan loader: go straight to SwiftShader (Dawn would print a loader warning first)
   if (canReexec && !vulkanLoaderPresent()) return { reexec: reexecWithSwiftShader() };
   try {
-    return { backend: new WebGpuBackend(await openGpu(mod.create([]))) };
+    return { gpu: await openGpu(mod.create([])) };
   } catch (e) {
     if (!canReexec) throw e;
     return { reexec: reexecWithSwiftShader() };
   }
+}
+
+/** The engine's WebGPU backend in Node (see openNodeGpu). */
+export async function openNodeWebGpu(
+  allowReexec = true,
+): Promise<{ backend: WebGpuBackend } | { reexec: number }> {
+  const r = await openNodeGpu(allowReexec);
+  return 'reexec' in r ? r : { backend: new WebGpuBackend(r.gpu) };
 }
 
 /** Whether the dynamic linker can find a Vulkan loader (libvulkan.so.1) on its usual paths. */

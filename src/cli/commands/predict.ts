@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { groupPredictionInputs } from '../../core/dataset/discover';
 import { TesseraError } from '../../core/errors';
+import type { GpuContext } from '../../core/gpu/device';
+import { DEFAULT_MAX_FORWARD_BYTES } from '../../core/inference/engine-network';
 import type { Backend } from '../../core/inference/onnx-network';
 import { predictionPropertiesPickle } from '../../core/inference/prediction-properties';
 import { openPredictor, type Predictor } from '../../core/inference/predictor';
@@ -15,6 +17,7 @@ import { parseCommandArgs } from '../command';
 import { nnunetPredictArgv } from '../nnunet-flags';
 import { openFileSet } from '../node-file-set';
 import { writeFileBytes } from '../node-files';
+import { openNodeGpu } from '../node-gpu';
 import { preprocessWorkerPool } from '../node-worker-pool';
 import { explainWebGpuFailure, loadRuntime } from '../onnx-runtimes';
 import { selectCases } from '../predict-case-selection';
@@ -91,12 +94,15 @@ export const predictCommand: Command = {
   usage: [
     'tessera predict -i <file|folder> -o <folder> -m <results_folder|bundle> [-f FOLD ...] [-c CONFIG]',
     '                [--step-size 0.5] [--disable-tta] [--save-probabilities] [--backend auto|webgpu|wasm|cpu]',
+    '                [--kernels tessera|onnxruntime]',
     '                [--threads N] [-chk|--checkpoint final|best|latest|<file>.pth] [--postprocessing | --no-postprocessing]',
     '                [--output-type nifti|dicom-seg] [--resample-labels] [--z-chunks SLICES]',
     '  inputs are named <case>_0000.nii.gz (one file per channel), or are DICOM series folders (one case each,',
     '  named after the folder); outputs <case>.nii.gz, or <case>.dcm (DICOM-SEG) with --output-type dicom-seg (+ <case>.npz',
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
-    "  in Node; wasm = the browser's runtime; webgpu needs a GPU driver.",
+    "  in Node; wasm = the browser's runtime; webgpu runs nnU-Net folds on Tessera's own WGSL kernels where the model",
+    "  allows (Chromium's SwiftShader stands in for a missing GPU driver); --kernels onnxruntime: onnxruntime-node's",
+    "  WebGPU EP, which needs a GPU driver.",
     "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
     '  [-tr TRAINER] [-p PLANS] (under $nnUNet_results), -f 0 1 2 3 4, -step_size, --disable_tta,',
     '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted).',
@@ -120,6 +126,7 @@ export const predictCommand: Command = {
         'resample-labels': { type: 'boolean' },
         'z-chunks': { type: 'string' },
         backend: { type: 'string' },
+        kernels: { type: 'string' },
         threads: { type: 'string' },
         checkpoint: { type: 'string' },
         postprocessing: { type: 'boolean' },
@@ -161,6 +168,20 @@ export const predictCommand: Command = {
         `--backend must be auto, webgpu, wasm or cpu, got "${backendArg}"`,
       );
     const backend: Backend = backendArg === 'auto' ? 'cpu' : (backendArg as Backend);
+    const kernels = values.kernels ?? 'tessera';
+    if (kernels !== 'tessera' && kernels !== 'onnxruntime')
+      throw new TesseraError(
+        'bad-argument',
+        'tessera predict',
+        `--kernels must be tessera or onnxruntime, got "${values.kernels}"`,
+      );
+    // WebGPU with Tessera's kernels: Dawn (npm webgpu); SwiftShader needs this command re-run with its library path
+    let engineGpu: GpuContext | undefined;
+    if (backend === 'webgpu' && kernels === 'tessera') {
+      const opened = await openNodeGpu();
+      if ('reexec' in opened) return opened.reexec;
+      engineGpu = opened.gpu;
+    }
     const threads = Number(
       values.threads ?? Math.max(1, Math.min(8, (await import('node:os')).availableParallelism())),
     );
@@ -185,7 +206,15 @@ export const predictCommand: Command = {
     try {
       predictor = await openPredictor(
         bundle,
-        { ort, backend, threads, exportPool: () => exportPool },
+        {
+          ort,
+          backend,
+          threads,
+          exportPool: () => exportPool,
+          tesseraKernels: engineGpu
+            ? async () => ({ gpu: engineGpu!, maxForwardBytes: DEFAULT_MAX_FORWARD_BYTES })
+            : undefined,
+        },
         {
           folds,
           postprocessing: values['no-postprocessing'] ? 'none' : values.postprocessing ? 'crossval' : 'root',
@@ -232,8 +261,9 @@ export const predictCommand: Command = {
     if (skipped.length) log(`  --continue-prediction: ${skipped.length} case(s) already predicted, skipped`);
     const pp = predictor.postprocessing;
     log(
-      `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
+      `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : predictor.kernels === 'tessera' ? ` (Tessera kernels on ${engineGpu!.description})` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
     );
+    if (predictor.kernelsNote) log(`  ${predictor.kernelsNote}`);
     if (previousStage) log(`  cascade: ${previousStage.describe}`);
     // TotalSegmentator's z-chunking: --z-chunks N, or 1000 slices in its fast mode
     const chunkSlices = values['z-chunks']

@@ -14,6 +14,12 @@ import type { NetworkSpec } from '../model/architecture';
 import type { TileNetwork } from './onnx-network';
 
 /**
+ * The forward's GPU memory planned for by default: WebGPU cannot tell a device's size, so larger forwards
+ * (a patch of a 100+-class model takes ~2.3 GB) stay within what a laptop GPU can give one tab.
+ */
+export const DEFAULT_MAX_FORWARD_BYTES = 4 * 2 ** 30;
+
+/**
  * Why the engine should not run `spec` on `patch` on this device (an unsupported layer, a tensor over the
  * binding limit, a forward over its share of memory), or null when it can. Callers then use onnxruntime.
  */
