@@ -102,7 +102,7 @@ export const predictCommand: Command = {
     '  holding `probabilities` (c, z, y, x) float32 with --save-probabilities). auto = cpu (onnxruntime-node)',
     "  in Node; wasm = the browser's runtime; webgpu runs nnU-Net folds on Tessera's own WGSL kernels where the model",
     "  allows (Chromium's SwiftShader stands in for a missing GPU driver); --kernels onnxruntime: onnxruntime-node's",
-    "  WebGPU EP, which needs a GPU driver.",
+    '  WebGPU EP, which needs a GPU driver.',
     "  [--continue-prediction] [--num-parts N --part-id K]; nnUNetv2_predict's flags work too: -d ID -c CONFIG",
     '  [-tr TRAINER] [-p PLANS] (under $nnUNet_results), -f 0 1 2 3 4, -step_size, --disable_tta,',
     '  --save_probabilities, -chk, --continue_prediction, -num_parts/-part_id, -npp/-nps/-device (noted).',

@@ -34,6 +34,13 @@ export class MeasureBackend implements Backend {
   private pooledBytes = 0;
   peak = 0;
   largest = 0;
+  /** forward ops: multiply-adds of the convolutions, and bytes each op must read and write at least */
+  macs = 0;
+  trafficBytes = 0;
+
+  private touch(...ts: Tensor[]): void {
+    for (const t of ts) this.trafficBytes += t.size * 4;
+  }
 
   private make(shape: Shape): Tensor {
     const size = numel(shape);
@@ -76,7 +83,10 @@ export class MeasureBackend implements Backend {
   }
   dispose() {}
   conv(x: Tensor, w: Tensor, _b: Tensor | null, g: ConvGeometry) {
-    return this.make(convOutputShape(x.shape, w.shape[0], g));
+    const y = this.make(convOutputShape(x.shape, w.shape[0], g));
+    this.macs += y.size * (w.size / w.shape[0]);
+    this.touch(x, w, y);
+    return y;
   }
   convGradInput(_dy: Tensor, _w: Tensor, xs: Shape) {
     return this.make(xs);
@@ -89,14 +99,21 @@ export class MeasureBackend implements Backend {
     void x;
   }
   convTranspose(x: Tensor, w: Tensor, _b: Tensor | null, s: readonly number[]) {
-    return this.make(convTransposeOutputShape(x.shape, w.shape[1], s));
+    const y = this.make(convTransposeOutputShape(x.shape, w.shape[1], s));
+    // kernel = stride: each output voxel is one input voxel's Ci products
+    this.macs += y.size * w.shape[0];
+    this.touch(x, w, y);
+    return y;
   }
   convTransposeGradInput(dy: Tensor, w: Tensor, s: readonly number[]) {
     return this.make([dy.shape[0], w.shape[0], dy.shape[2] / s[0], dy.shape[3] / s[1], dy.shape[4] / s[2]]);
   }
   convTransposeGradWeight() {}
   normAct(x: Tensor) {
-    return { y: this.make(x.shape), stats: this.make([x.shape[0], x.shape[1], 2]) };
+    const y = this.make(x.shape);
+    // statistics, then normalisation: x is read twice
+    this.touch(x, x, y);
+    return { y, stats: this.make([x.shape[0], x.shape[1], 2]) };
   }
   normActGrad(
     _dy: Tensor,
@@ -115,17 +132,23 @@ export class MeasureBackend implements Backend {
     return dx;
   }
   leakyRelu(x: Tensor) {
-    return this.make(x.shape);
+    const y = this.make(x.shape);
+    this.touch(x, y);
+    return y;
   }
   leakyReluGrad(dy: Tensor) {
     return this.make(dy.shape);
   }
-  add(a: Tensor) {
-    return this.make(a.shape);
+  add(a: Tensor, b: Tensor) {
+    const y = this.make(a.shape);
+    this.touch(a, b, y);
+    return y;
   }
   addInPlace() {}
   concatChannels(a: Tensor, b: Tensor) {
-    return this.make([a.shape[0], a.shape[1] + b.shape[1], ...a.shape.slice(2)]);
+    const y = this.make([a.shape[0], a.shape[1] + b.shape[1], ...a.shape.slice(2)]);
+    this.touch(a, b, y);
+    return y;
   }
   sliceChannels(x: Tensor, _s: number, count: number) {
     return this.make([x.shape[0], count, ...x.shape.slice(2)]);
@@ -188,11 +211,20 @@ export function estimateTrainingMemory(
   return { parameterBytes, peakBytes: be.peak, largestTensorBytes: be.largest };
 }
 
-/** GPU memory of one inference forward (batch 1, final output only, no tape) of `spec` on `patch`. */
-export function estimateInferenceMemory(
-  spec: NetworkSpec,
-  patch: readonly number[],
-): Omit<MemoryEstimate, 'parameterBytes'> & { weightBytes: number } {
+export interface ForwardMeasure {
+  /** the network's parameters */
+  weightBytes: number;
+  /** peak of everything the backend holds (pool included), weights and input included */
+  peakBytes: number;
+  largestTensorBytes: number;
+  /** multiply-adds of the convolutions */
+  macs: number;
+  /** bytes the ops must read and write at least (each op's inputs and outputs once; a norm reads twice) */
+  trafficBytes: number;
+}
+
+/** One inference forward (batch 1, final output only, no tape) of `spec` on `patch`: memory, work, traffic. */
+export function measureInferenceForward(spec: NetworkSpec, patch: readonly number[]): ForwardMeasure {
   const be = new MeasureBackend();
   const net = new UNet(be, { ...spec, deepSupervision: false });
   const weightBytes = be.peak;
@@ -201,5 +233,11 @@ export function estimateInferenceMemory(
   const [out] = net.forward({ be, tape: null }, { t: input, requiresGrad: false }, true);
   be.release(out.t);
   be.release(input);
-  return { weightBytes, peakBytes: be.peak, largestTensorBytes: be.largest };
+  return {
+    weightBytes,
+    peakBytes: be.peak,
+    largestTensorBytes: be.largest,
+    macs: be.macs,
+    trafficBytes: be.trafficBytes,
+  };
 }

@@ -5,7 +5,7 @@
  * tile's K × patch values never cross to the CPU. Unlike onnxruntime-web's WebGPU EP it has a 3-D transposed
  * convolution and workgroup-tiled 3-D convolutions (engine/webgpu/kernels/conv-tiled.ts).
  */
-import { estimateInferenceMemory } from '../engine/memory-estimate';
+import { measureInferenceForward } from '../engine/memory-estimate';
 import type { Tensor } from '../engine/tensor';
 import { engineUnsupported, UNet } from '../engine/unet';
 import { WebGpuBackend } from '../engine/webgpu/webgpu-backend';
@@ -32,7 +32,7 @@ export function engineInferenceRefusal(
 ): string | null {
   const unsupported = engineUnsupported(spec);
   if (unsupported) return unsupported;
-  const m = estimateInferenceMemory(spec, patch);
+  const m = measureInferenceForward(spec, patch);
   if (m.largestTensorBytes > gpu.limits.maxStorageBufferBindingSize)
     return `a ${(m.largestTensorBytes / 2 ** 20).toFixed(0)} MiB tensor exceeds the adapter's binding limit (${(gpu.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB)`;
   if (m.peakBytes > maxForwardBytes)
