@@ -110,26 +110,34 @@ fn index_of(gid: vec3<u32>) -> u32 { return gid.y * p.rowStride + gid.x; }
 }
 `;
 
+type AccumulatorGeometry = Pick<TileGeometry, 'K' | 'patch' | 'padded' | 'folds' | 'evaluationsPerTile'>;
+
+/** With one evaluation per tile (no TTA) the network's output is accumulated as it is: no K × tile sum. */
+function keepsSum(g: AccumulatorGeometry): boolean {
+  return (g.evaluationsPerTile ?? 1) > 1;
+}
+
 /**
- * Bytes the GPU accumulator needs: one ring of patch-depth slices per fold, the weights, and two K × tile
- * buffers (the TTA sum and the network's own output).
+ * Bytes the GPU accumulator needs: one ring of patch-depth slices per fold, the weights, the network's own
+ * output and, with TTA, the K × tile sum of its evaluations.
  */
-export function gpuAccumulatorBytes(g: Pick<TileGeometry, 'K' | 'patch' | 'padded' | 'folds'>): {
+export function gpuAccumulatorBytes(g: AccumulatorGeometry): {
   perBuffer: number;
   total: number;
 } {
   const plane = g.padded[1] * g.padded[2];
   const perBuffer = g.patch[0] * g.K * plane * 4;
+  const tileBytes = g.K * g.patch[0] * g.patch[1] * g.patch[2] * 4;
   return {
     perBuffer,
-    total: perBuffer * g.folds + g.patch[0] * plane * 4 + 2 * g.K * g.patch[0] * g.patch[1] * g.patch[2] * 4,
+    total: perBuffer * g.folds + g.patch[0] * plane * 4 + (keepsSum(g) ? 2 : 1) * tileBytes,
   };
 }
 
 /** Whether it pays and fits: every buffer within the device's binding limit and the whole within `budget`. */
 export function gpuAccumulatorFits(
   device: GPUDevice,
-  g: Pick<TileGeometry, 'K' | 'patch' | 'padded' | 'folds'>,
+  g: AccumulatorGeometry,
   budget = 2 ** 30,
 ): boolean {
   const { perBuffer, total } = gpuAccumulatorBytes(g);
@@ -140,7 +148,9 @@ export function gpuAccumulatorFits(
 }
 
 export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
-  private readonly sum: GPUBuffer;
+  /** the TTA sum (null without TTA: the one evaluation is accumulated from its own buffer) */
+  private readonly sum: GPUBuffer | null;
+  private pending: GpuOutput | null = null;
   private readonly acc: GPUBuffer[];
   private readonly weight: GPUBuffer;
   private readonly gauss: GPUBuffer;
@@ -168,7 +178,7 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
         size: Math.max(4, size),
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       });
-    this.sum = storage(g.K * this.tileVox * 4);
+    this.sum = keepsSum(g) ? storage(g.K * this.tileVox * 4) : null;
     this.acc = Array.from({ length: g.folds }, () => storage(this.D * g.K * this.plane * 4));
     this.weight = storage(this.D * this.plane * 4);
     this.gauss = storage(this.tileVox * 4);
@@ -238,6 +248,11 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
   }
 
   addEvaluation(out: GpuOutput, flip: number[], first: boolean): void {
+    if (!this.sum) {
+      if (!first || flip.length) throw new Error('the accumulator was planned for one evaluation per tile');
+      this.pending = out;
+      return;
+    }
     // tensor axes 2, 3, 4 (3-D) or 2, 3 (2-D: the tile's y, x) → bits z = 1, y = 2, x = 4
     const spatial = this.g.outShape.length - 2;
     let bits = 0;
@@ -254,6 +269,8 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
 
   commitTile(fold: number, origin: number[], n: number): void {
     for (let z = origin[0]; z < origin[0] + this.g.patch[0]; z++) this.touched.add(z);
+    const src = this.sum ?? this.pending?.gpuBuffer;
+    if (!src) throw new Error('commitTile before addEvaluation');
     this.run(
       'accumulate',
       this.params({
@@ -263,9 +280,12 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
         invN: 1 / n,
         count: this.g.K * this.tileVox,
       }),
-      this.sum,
+      src,
       this.acc[fold],
     );
+    // submitted (run flushes) before the output goes back to its runtime
+    this.pending?.dispose();
+    this.pending = null;
   }
 
   addWeights(origin: number[]): void {
@@ -306,7 +326,8 @@ export class GpuTileAccumulator implements TileAccumulator<GpuOutput> {
   }
 
   release(): void {
-    for (const b of [this.sum, ...this.acc, this.weight, this.gauss]) b.destroy();
+    this.pending?.dispose();
+    for (const b of [this.sum, ...this.acc, this.weight, this.gauss]) b?.destroy();
   }
 }
 
