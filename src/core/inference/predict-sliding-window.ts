@@ -145,9 +145,6 @@ export async function streamSlidingWindow<T = Float32Array>(
       ? options.accumulator(geometry)
       : (new CpuTileAccumulator(geometry) as unknown as TileAccumulator<T>);
   const featureShape = head ? [1, head.channels, ...netShape.slice(2)] : [];
-  // The fused head (3-D tiles spanning the padded plane): a z row of tiles is one tile, so a slice is final as
-  // soon as the row's last fold has added into it; it then goes out while the head works on the next slices.
-  const fused = !!(head?.accumulate && !is2d && gaussian && Py === padded[1] && Px === padded[2]);
 
   const tile = new Float32Array(C * tileVox);
   const flipped = new Float32Array(C * tileVox);
@@ -181,7 +178,7 @@ export async function streamSlidingWindow<T = Float32Array>(
   // the separate-head path: features (TTA-averaged in float32), then the head slab by slab into the accumulator
   let featureSum: Float32Array | null = null;
   let featureBack: Float32Array | null = null;
-  const commitThroughHead = async (f: number, origin: number[], sliceDone?: (z: number) => Promise<void>) => {
+  const commitThroughHead = async (f: number, origin: number[]) => {
     const h = head!;
     let features = (await evaluate(f, tile)) as unknown as Float32Array;
     if (combos.length) {
@@ -201,7 +198,7 @@ export async function streamSlidingWindow<T = Float32Array>(
       features = sum;
     }
     const planeP = Py * Px;
-    if (fused && h.accumulate && gaussian) {
+    if (h.accumulate && !is2d && gaussian && Py === padded[1] && Px === padded[2]) {
       const slice = new Float32Array(h.channels * planeP);
       for (let dz = 0; dz < Pz; dz++) {
         throwIfCancelled(options.signal);
@@ -212,7 +209,6 @@ export async function streamSlidingWindow<T = Float32Array>(
         if (out.length !== sums.length)
           throw new TesseraError('bad-model', 'model', `the accumulating head returned ${out.length} values`);
         sums.set(out);
-        await sliceDone?.(origin[0] + dz);
       }
       return;
     }
@@ -237,25 +233,15 @@ export async function streamSlidingWindow<T = Float32Array>(
   };
 
   try {
-    for (let row = 0; row < steps[0].length; row++) {
-      const z0 = steps[0][row];
+    for (const z0 of steps[0]) {
       // Everything below this tile row's start is final (later rows start higher).
       await emitUpTo(z0);
-      // and, once this row is done, everything below the next row's start
-      const rowFinal = row + 1 < steps[0].length ? steps[0][row + 1] : padded[0];
-      const sliceDone = async (z: number) => emitUpTo(Math.min(z + 1, rowFinal));
       for (const y0 of steps[1])
         for (const x0 of steps[2]) {
           extractTile(channels, spatial, padBelow, [z0, y0, x0], patch, tile);
-          // the fused head emits slices as it goes, so their weights must be in first (same float16 sums)
-          if (fused) await acc.addWeights([z0, y0, x0]);
           for (let f = 0; f < folds.length; f++) {
             if (head && cpu) {
-              await commitThroughHead(
-                f,
-                [z0, y0, x0],
-                fused && f === folds.length - 1 ? sliceDone : undefined,
-              );
+              await commitThroughHead(f, [z0, y0, x0]);
               continue;
             }
             await acc.addEvaluation(await evaluate(f, tile), [], true);
@@ -268,7 +254,7 @@ export async function streamSlidingWindow<T = Float32Array>(
             await acc.commitTile(f, [z0, y0, x0], combos.length + 1);
           }
           // n_predictions[sl] += gaussian   (float16), once per tile whatever the number of folds
-          if (!fused) await acc.addWeights([z0, y0, x0]);
+          await acc.addWeights([z0, y0, x0]);
         }
     }
     await emitUpTo(padded[0]);

@@ -3,9 +3,7 @@ import {
   type AccumulateFn,
   type NetworkFn,
   predictSlidingWindow,
-  streamSlidingWindow,
 } from '../../../src/core/inference/predict-sliding-window';
-import { computeSteps } from '../../../src/core/inference/sliding-window';
 import { floatToHalfBits, HALF_VALUES } from '../../../src/core/pycompat/float16';
 
 /**
@@ -55,19 +53,6 @@ const head: NetworkFn = async (features, shape) => headOf(features, spatial(shap
 const headOnly = head;
 const whole: NetworkFn = async (tile, shape) => headOf(featuresOf(tile, shape), spatial(shape));
 
-/** What emitAccumulatingHead computes for one slice: half(float(sum) + float32(logit × gaussian)). */
-const accumulateHalf: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
-  const plane = y * x;
-  const logits = headOf(features, plane);
-  const out = new Uint16Array(sums.length);
-  for (let k = 0; k < K; k++)
-    for (let p = 0; p < plane; p++) {
-      const i = k * plane + p;
-      out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
-    }
-  return out;
-};
-
 describe('sliding window with the segmentation head apart', () => {
   for (const is2d of [false, true]) {
     it(`${is2d ? '2-D' : '3-D'} patches, two folds, TTA, head calls of 3 slices: the whole network's logits`, async () => {
@@ -108,9 +93,18 @@ describe('sliding window with the segmentation head apart', () => {
     const head = { fns: [headOnly, headOnly], channels: F };
     const plain = await predictSlidingWindow(data, shape, [trunk, trunk], { ...options, head });
     let calls = 0;
-    const accumulate: AccumulateFn = async (...args) => {
+    // what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
+    const accumulate: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
       calls++;
-      return accumulateHalf(...args);
+      const plane = y * x;
+      const logits = headOf(features, plane);
+      const out = new Uint16Array(sums.length);
+      for (let k = 0; k < K; k++)
+        for (let p = 0; p < plane; p++) {
+          const i = k * plane + p;
+          out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
+        }
+      return out;
     };
     const fused = await predictSlidingWindow(data, shape, [trunk, trunk], {
       ...options,
@@ -118,43 +112,5 @@ describe('sliding window with the segmentation head apart', () => {
     });
     expect(calls).toBe(2 * 3 * 8); // 2 folds × 3 z tiles (13 slices, step 4) × 8 slices
     expect(Array.from(fused)).toEqual(Array.from(plain));
-  });
-
-  it('the fused accumulation hands each slice out as soon as no later tile touches it, with the same bits', async () => {
-    const shape = [C, 13, 6, 7];
-    const n = 13 * 6 * 7;
-    const data = Float32Array.from({ length: C * n }, (_, i) => Math.sin(i * 0.37) * 2);
-    const options = { patchSize: [8, 8, 8], numClasses: K };
-    const plain = await predictSlidingWindow(data, shape, [trunk], {
-      ...options,
-      head: { fns: [headOnly], channels: F },
-    });
-    // the tile rows' starts: call i of the head adds into slice starts[i / 8] + i % 8
-    const [starts] = computeSteps([13, 8, 8], [8, 8, 8], 0.5);
-    const events: string[] = [];
-    let calls = 0;
-    const accumulate: AccumulateFn = async (...args) => {
-      events.push(`add ${starts[Math.floor(calls / 8)] + (calls % 8)}`);
-      calls++;
-      return accumulateHalf(...args);
-    };
-    const fused = new Float32Array(plain.length);
-    const plane = 6 * 7;
-    await streamSlidingWindow(
-      data,
-      shape,
-      [trunk],
-      { ...options, head: { fns: [headOnly], channels: F, accumulate: [accumulate] } },
-      ({ z, logits }) => {
-        events.push(`emit ${z}`);
-        for (let k = 0; k < K; k++)
-          fused.set(logits.subarray(k * plane, (k + 1) * plane), (k * 13 + z) * plane);
-      },
-    );
-    expect(Array.from(fused)).toEqual(Array.from(plain));
-    const emitted = events.filter((e) => e.startsWith('emit')).map((e) => Number(e.slice(5)));
-    expect(emitted).toEqual(Array.from({ length: 13 }, (_, z) => z));
-    // each slice goes out right after the head's last addition into it, before the head's next call
-    for (let z = 0; z < 13; z++) expect(events[events.lastIndexOf(`add ${z}`) + 1]).toBe(`emit ${z}`);
   });
 });
