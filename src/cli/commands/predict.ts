@@ -195,179 +195,190 @@ export const predictCommand: Command = {
       .filter(Boolean)
       .map((f) => f.replace(/^fold_/, ''));
 
-    const bundle = await openModel(modelPath, values.configuration, values.checkpoint);
-    if (bundle.kind === 'nnunet')
-      for (const f of bundle.model.folder.incompleteFolds)
-        out.stderr(`note: ${incompleteFoldMessage(f, bundle.model.folder.checkpoint)}\n`);
-    const ort = await loadRuntime(backend, threads);
-    // the export's slabs run on worker threads, one per thread asked for (they start on first use)
+    // the export's slabs run on worker threads, one per thread asked for; started now, their start-up
+    // overlaps the model's loading on this thread
     const exportPool = threads > 1 ? preprocessWorkerPool(threads) : undefined;
-    let predictor: Predictor;
+    exportPool?.start();
     try {
-      predictor = await openPredictor(
-        bundle,
-        {
-          ort,
-          backend,
-          threads,
-          exportPool: () => exportPool,
-          tesseraKernels: engineGpu
-            ? async () => ({ gpu: engineGpu!, maxForwardBytes: DEFAULT_MAX_FORWARD_BYTES })
-            : undefined,
-        },
-        {
-          folds,
-          postprocessing: values['no-postprocessing'] ? 'none' : values.postprocessing ? 'crossval' : 'root',
-        },
-      );
-    } catch (e) {
-      throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
-    }
-    const ending = predictor.fileEnding;
-    let cases: { id: string; files: string[] }[];
-    let skipped: string[] = [];
-    let previousStage: PreviousStage | undefined;
-    try {
-      // DICOM series folders (one case each), else nnU-Net's <case>_XXXX files
-      const allCases =
-        (await listDicomCases(input)) ??
-        groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
-      if (allCases.length === 0)
-        throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
-      ({ cases, skipped } = selectCases(allCases, {
-        numParts: values['num-parts'],
-        partId: values['part-id'],
-        skipExisting: values['continue-prediction'],
-        output,
-        ending: ending.endsWith('.nrrd') ? '.nii.gz' : ending,
-        saveProbabilities: values['save-probabilities'],
-      }));
-      const prevDir = values['prev-stage-predictions'];
-      if (predictor.previousStage)
-        previousStage = prevDir
-          ? previousStageFromFolder(prevDir, ending)
-          : await previousStageFromModel(
-              bundle,
-              modelPath,
-              (target, config) => openModel(target, config, values.checkpoint),
-              { ort, backend, threads },
-              { folds, step, tta: !values['disable-tta'] },
-            );
-      else if (prevDir) log('  -prev_stage_predictions: ignored (this configuration is not a cascade stage)');
-    } catch (e) {
-      await predictor.release();
-      throw e;
-    }
-    if (skipped.length) log(`  --continue-prediction: ${skipped.length} case(s) already predicted, skipped`);
-    const pp = predictor.postprocessing;
-    log(
-      `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : predictor.kernels === 'tessera' ? ` (Tessera kernels on ${engineGpu!.description})` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
-    );
-    if (predictor.kernelsNote) log(`  ${predictor.kernelsNote}`);
-    if (previousStage) log(`  cascade: ${previousStage.describe}`);
-    // TotalSegmentator's z-chunking: --z-chunks N, or 1000 slices in its fast mode
-    const chunkSlices = values['z-chunks']
-      ? Number(values['z-chunks'])
-      : values['resample-labels']
-        ? 1000
-        : 0;
-    if (!(Number.isInteger(chunkSlices) && chunkSlices >= 0))
-      throw new TesseraError(
-        'bad-argument',
-        'tessera predict',
-        `--z-chunks must be a slice count, got ${values['z-chunks']}`,
-      );
-    const zChunks = chunkSlices ? { maxSlices: chunkSlices, margin: 20 } : undefined;
-    if (zChunks)
-      log(
-        `  scans over ${chunkSlices} slices are predicted in chunks with a 20-slice margin (not nnU-Net-exact at the seams)`,
-      );
-    if (values['resample-labels'])
-      log(
-        "  --resample-labels: labels brought back nearest-neighbour (TotalSegmentator's fast mode, not nnU-Net-exact)",
-      );
-    if (pp.file) log(`  postprocessing: ${pp.file}`);
-    else if (pp.skipped)
-      log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
-    await fs.mkdir(output, { recursive: true });
-    if (bundle.kind === 'nnunet') {
-      await writeFileBytes(
-        path.join(output, 'dataset.json'),
-        new TextEncoder().encode(JSON.stringify(bundle.model.folder.datasetJson, null, 4)),
-      );
-      await writeFileBytes(
-        path.join(output, 'plans.json'),
-        new TextEncoder().encode(JSON.stringify(bundle.model.folder.plans, null, 4)),
-      );
-    }
-    const summary: Record<string, unknown>[] = [];
-    try {
-      for (const c of cases) {
-        const t0 = performance.now();
-        const volumes = await readCaseVolumes(c, predictor.inputChannels);
-        const ref = volumes[0];
-        const { labels, probabilities, timings, tiles, properties } = await predictor.predict(
-          { name: c.id, volumes },
+      const bundle = await openModel(modelPath, values.configuration, values.checkpoint);
+      if (bundle.kind === 'nnunet')
+        for (const f of bundle.model.folder.incompleteFolds)
+          out.stderr(`note: ${incompleteFoldMessage(f, bundle.model.folder.checkpoint)}\n`);
+      const ort = await loadRuntime(backend, threads);
+      let predictor: Predictor;
+      try {
+        predictor = await openPredictor(
+          bundle,
           {
-            tta: !values['disable-tta'],
-            step,
-            saveProbabilities: values['save-probabilities'],
-            resampleLabels: values['resample-labels'],
-            zChunks,
-            previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
+            ort,
+            backend,
+            threads,
+            exportPool: () => exportPool,
+            tesseraKernels: engineGpu
+              ? async () => ({ gpu: engineGpu!, maxForwardBytes: DEFAULT_MAX_FORWARD_BYTES })
+              : undefined,
+          },
+          {
+            folds,
+            postprocessing: values['no-postprocessing']
+              ? 'none'
+              : values.postprocessing
+                ? 'crossval'
+                : 'root',
           },
         );
-        const file = await writeCaseLabels({
-          outputType,
+      } catch (e) {
+        throw (backend === 'webgpu' && explainWebGpuFailure(e)) || e;
+      }
+      const ending = predictor.fileEnding;
+      let cases: { id: string; files: string[] }[];
+      let skipped: string[] = [];
+      let previousStage: PreviousStage | undefined;
+      try {
+        // DICOM series folders (one case each), else nnU-Net's <case>_XXXX files
+        const allCases =
+          (await listDicomCases(input)) ??
+          groupCases(await listInputs(input, ending), ending, predictor.inputChannels);
+        if (allCases.length === 0)
+          throw new TesseraError('not-found', input, `holds no cases named <case>_0000${ending}`);
+        ({ cases, skipped } = selectCases(allCases, {
+          numParts: values['num-parts'],
+          partId: values['part-id'],
+          skipExisting: values['continue-prediction'],
           output,
-          id: c.id,
-          ending,
-          labels,
-          ref,
-          bundle,
-          log,
-        });
-        if (probabilities) {
-          const [z, y, x] = zyxShape(ref);
-          await writeFileBytes(
-            path.join(output, `${c.id}.npz`),
-            writeNpz({
-              probabilities: { data: probabilities, shape: [probabilities.length / (z * y * x), z, y, x] },
-            }),
-          );
-          if (properties && bundle.kind === 'nnunet')
-            await writeFileBytes(
-              path.join(output, `${c.id}.pkl`),
-              predictionPropertiesPickle(
-                properties,
-                String(
-                  (bundle.model.folder.plans as { image_reader_writer?: string }).image_reader_writer ??
-                    'SimpleITKIO',
-                ),
-                ref.affine,
-              ),
-            );
-        }
-        const total = performance.now() - t0;
-        summary.push({
-          case: c.id,
-          output: file,
-          tiles,
-          seconds: +(total / 1000).toFixed(3),
-          preprocess_s: +(timings.preprocessMs / 1000).toFixed(3),
-          network_s: +(timings.networkMs / 1000).toFixed(3),
-          export_s: +(timings.exportMs / 1000).toFixed(3),
-        });
+          ending: ending.endsWith('.nrrd') ? '.nii.gz' : ending,
+          saveProbabilities: values['save-probabilities'],
+        }));
+        const prevDir = values['prev-stage-predictions'];
+        if (predictor.previousStage)
+          previousStage = prevDir
+            ? previousStageFromFolder(prevDir, ending)
+            : await previousStageFromModel(
+                bundle,
+                modelPath,
+                (target, config) => openModel(target, config, values.checkpoint),
+                { ort, backend, threads },
+                { folds, step, tta: !values['disable-tta'] },
+              );
+        else if (prevDir)
+          log('  -prev_stage_predictions: ignored (this configuration is not a cascade stage)');
+      } catch (e) {
+        await predictor.release();
+        throw e;
+      }
+      if (skipped.length)
+        log(`  --continue-prediction: ${skipped.length} case(s) already predicted, skipped`);
+      const pp = predictor.postprocessing;
+      log(
+        `tessera predict: ${cases.length} case(s), ${predictor.description}, ${backend}${backend !== 'webgpu' ? ` × ${threads} threads` : predictor.kernels === 'tessera' ? ` (Tessera kernels on ${engineGpu!.description})` : ''}${values['disable-tta'] ? ', no TTA' : ''}`,
+      );
+      if (predictor.kernelsNote) log(`  ${predictor.kernelsNote}`);
+      if (previousStage) log(`  cascade: ${previousStage.describe}`);
+      // TotalSegmentator's z-chunking: --z-chunks N, or 1000 slices in its fast mode
+      const chunkSlices = values['z-chunks']
+        ? Number(values['z-chunks'])
+        : values['resample-labels']
+          ? 1000
+          : 0;
+      if (!(Number.isInteger(chunkSlices) && chunkSlices >= 0))
+        throw new TesseraError(
+          'bad-argument',
+          'tessera predict',
+          `--z-chunks must be a slice count, got ${values['z-chunks']}`,
+        );
+      const zChunks = chunkSlices ? { maxSlices: chunkSlices, margin: 20 } : undefined;
+      if (zChunks)
         log(
-          `  ${c.id}: ${tiles} tile evaluation(s), ${(total / 1000).toFixed(2)} s (preprocess ${(timings.preprocessMs / 1000).toFixed(2)}, network ${(timings.networkMs / 1000).toFixed(2)}, export ${(timings.exportMs / 1000).toFixed(2)}) → ${file}`,
+          `  scans over ${chunkSlices} slices are predicted in chunks with a 20-slice margin (not nnU-Net-exact at the seams)`,
+        );
+      if (values['resample-labels'])
+        log(
+          "  --resample-labels: labels brought back nearest-neighbour (TotalSegmentator's fast mode, not nnU-Net-exact)",
+        );
+      if (pp.file) log(`  postprocessing: ${pp.file}`);
+      else if (pp.skipped)
+        log(`  not applying ${pp.skipped} (as nnUNetv2_predict); --postprocessing applies it`);
+      await fs.mkdir(output, { recursive: true });
+      if (bundle.kind === 'nnunet') {
+        await writeFileBytes(
+          path.join(output, 'dataset.json'),
+          new TextEncoder().encode(JSON.stringify(bundle.model.folder.datasetJson, null, 4)),
+        );
+        await writeFileBytes(
+          path.join(output, 'plans.json'),
+          new TextEncoder().encode(JSON.stringify(bundle.model.folder.plans, null, 4)),
         );
       }
+      const summary: Record<string, unknown>[] = [];
+      try {
+        for (const c of cases) {
+          const t0 = performance.now();
+          const volumes = await readCaseVolumes(c, predictor.inputChannels);
+          const ref = volumes[0];
+          const { labels, probabilities, timings, tiles, properties } = await predictor.predict(
+            { name: c.id, volumes },
+            {
+              tta: !values['disable-tta'],
+              step,
+              saveProbabilities: values['save-probabilities'],
+              resampleLabels: values['resample-labels'],
+              zChunks,
+              previousStageSegmentation: await previousStage?.segmentation(c.id, volumes),
+            },
+          );
+          const file = await writeCaseLabels({
+            outputType,
+            output,
+            id: c.id,
+            ending,
+            labels,
+            ref,
+            bundle,
+            log,
+          });
+          if (probabilities) {
+            const [z, y, x] = zyxShape(ref);
+            await writeFileBytes(
+              path.join(output, `${c.id}.npz`),
+              writeNpz({
+                probabilities: { data: probabilities, shape: [probabilities.length / (z * y * x), z, y, x] },
+              }),
+            );
+            if (properties && bundle.kind === 'nnunet')
+              await writeFileBytes(
+                path.join(output, `${c.id}.pkl`),
+                predictionPropertiesPickle(
+                  properties,
+                  String(
+                    (bundle.model.folder.plans as { image_reader_writer?: string }).image_reader_writer ??
+                      'SimpleITKIO',
+                  ),
+                  ref.affine,
+                ),
+              );
+          }
+          const total = performance.now() - t0;
+          summary.push({
+            case: c.id,
+            output: file,
+            tiles,
+            seconds: +(total / 1000).toFixed(3),
+            preprocess_s: +(timings.preprocessMs / 1000).toFixed(3),
+            network_s: +(timings.networkMs / 1000).toFixed(3),
+            export_s: +(timings.exportMs / 1000).toFixed(3),
+          });
+          log(
+            `  ${c.id}: ${tiles} tile evaluation(s), ${(total / 1000).toFixed(2)} s (preprocess ${(timings.preprocessMs / 1000).toFixed(2)}, network ${(timings.networkMs / 1000).toFixed(2)}, export ${(timings.exportMs / 1000).toFixed(2)}) → ${file}`,
+          );
+        }
+      } finally {
+        await predictor.release();
+        await previousStage?.release();
+      }
+      out.stdout(`${JSON.stringify({ backend, folds: predictor.folds, cases: summary }, null, 2)}\n`);
     } finally {
-      await predictor.release();
-      await previousStage?.release();
       exportPool?.terminate();
     }
-    out.stdout(`${JSON.stringify({ backend, folds: predictor.folds, cases: summary }, null, 2)}\n`);
     return 0;
   },
 };

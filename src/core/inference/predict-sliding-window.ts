@@ -1,6 +1,7 @@
 import { TesseraError } from '../errors';
 import { throwIfCancelled } from '../parallel/job';
-import { HALF_VALUES, roundHalf, roundHalfInPlace } from '../pycompat/float16';
+import { roundHalf, roundHalfInPlace } from '../pycompat/float16';
+import { divideHalfRow, halfReciprocals } from '../pycompat/half-division';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {
@@ -291,21 +292,34 @@ function finalizeSlice(
         }
     return out;
   }
-  // one fold: the float32 quotient of two halves, rounded to half, a row at a time on the bits
+  // one fold: the float32 quotient of two halves, rounded to half; the weight's reciprocal serves all K classes
+  if (s.half) {
+    const inv = new Float64Array(Y * X);
+    for (let y = 0; y < Y; y++)
+      halfReciprocals(s.weight, (y + padBelow[1]) * padded[2] + padBelow[2], X, inv, y * X);
+    const l = s.logits[0];
+    for (let k = 0; k < K; k++)
+      for (let y = 0; y < Y; y++)
+        divideHalfRow(
+          l,
+          k * plane + (y + padBelow[1]) * padded[2] + padBelow[2],
+          inv,
+          y * X,
+          out,
+          bits,
+          (k * Y + y) * X,
+          X,
+        );
+    return out;
+  }
   for (let k = 0; k < K; k++)
     for (let y = 0; y < Y; y++) {
       const p0 = (y + padBelow[1]) * padded[2] + padBelow[2];
       const l0 = k * plane + p0;
       const o0 = k * Y * X + y * X;
-      if (s.half) {
-        const l = s.logits[0];
-        const w = s.weight;
-        for (let x = 0; x < X; x++) out[o0 + x] = HALF_VALUES[l[l0 + x]] / HALF_VALUES[w[p0 + x]];
-      } else {
-        const l = s.logits[0];
-        const w = s.weight;
-        for (let x = 0; x < X; x++) out[o0 + x] = l[l0 + x] / w[p0 + x];
-      }
+      const l = s.logits[0];
+      const w = s.weight;
+      for (let x = 0; x < X; x++) out[o0 + x] = l[l0 + x] / w[p0 + x];
       roundHalfInPlace(out, bits, o0, o0 + X);
     }
   return out;

@@ -83,4 +83,24 @@ describe('worker RPC', () => {
     expect(progress.at(-1)).toBe(7);
     for (const p of ports) p.close();
   });
+
+  it('pool.start starts every worker at once; calls then reuse them', async () => {
+    const ports: { close(): void }[] = [];
+    let created = 0;
+    const pool = new WorkerPool(() => {
+      created++;
+      const { port1, port2 } = pair();
+      ports.push(port1, port2);
+      return nodeEndpoint(port1);
+    }, 2);
+    pool.start();
+    expect(created).toBe(2);
+    pool.start();
+    const out = await pool.map<number, Float32Array>([1, 2, 3], 'double', (j) => ({
+      payload: new Float32Array([j]),
+    }));
+    expect(out.map((a) => a[0])).toEqual([2, 4, 6]);
+    expect(created).toBe(2);
+    for (const p of ports) p.close();
+  });
 });
