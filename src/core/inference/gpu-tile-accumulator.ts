@@ -135,11 +135,7 @@ export function gpuAccumulatorBytes(g: AccumulatorGeometry): {
 }
 
 /** Whether it pays and fits: every buffer within the device's binding limit and the whole within `budget`. */
-export function gpuAccumulatorFits(
-  device: GPUDevice,
-  g: AccumulatorGeometry,
-  budget = 2 ** 30,
-): boolean {
+export function gpuAccumulatorFits(device: GPUDevice, g: AccumulatorGeometry, budget = 2 ** 30): boolean {
   const { perBuffer, total } = gpuAccumulatorBytes(g);
   return (
     perBuffer <= Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) &&
