@@ -94,7 +94,7 @@ function report(name: string, r: { first: number; median: number }, baseline?: n
 }
 
 // onnxruntime's WebGPU EP, every node on the GPU (as the page's onnxruntime-web/webgpu)
-const onnx = await exportFold(model, fold, { transposedConv: 'as-conv', concat: 'op' });
+const onnx = await exportFold(model, fold, { transposedConv: 'as-conv', concat: 'op', spatialShape: patch });
 const session = await ort.InferenceSession.create(onnx, {
   executionProviders: ['webgpu'],
   extra: { session: { disable_cpu_ep_fallback: '1' } },
