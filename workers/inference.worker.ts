@@ -181,6 +181,10 @@ async function segment(req: SegmentRequest, ctx: HandlerContext<JobEvent>) {
     fallbackReason = `WebGPU failed (${describeError(e)}); retried on wasm`;
     ctx.emit({ type: 'backend-fallback', from: 'webgpu', to: 'wasm', reason: fallbackReason });
     await release();
+    // the failure may have lost or poisoned the device of Tessera's kernels: the next WebGPU run opens a new one
+    const failed = engineGpu;
+    engineGpu = null;
+    failed?.then((g) => g.device.destroy()).catch(() => {});
     backend = 'wasm';
     result = await run(req, backend, [], ctx);
   }
