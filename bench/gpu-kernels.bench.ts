@@ -20,7 +20,8 @@ import ort from 'onnxruntime-node';
 import { openFileSet } from '../src/cli/node-file-set';
 import { openNodeGpu } from '../src/cli/node-gpu';
 import { measureInferenceForward } from '../src/core/engine/memory-estimate';
-import { createEngineBackend, createEngineNetwork } from '../src/core/inference/engine-network';
+import { WebGpuBackend } from '../src/core/engine/webgpu/webgpu-backend';
+import { createEngineNetwork } from '../src/core/inference/engine-network';
 import { exportFold, foldCheckpoint } from '../src/core/model/bundle/nnunet-model';
 import { openModelBundle } from '../src/core/model/bundle/open-bundle';
 import { loadNetworkWeights } from '../src/core/model/nnunet-checkpoint';
@@ -109,7 +110,7 @@ const ortRun = await timeTiles(async () => {
 await session.release();
 
 // Tessera's kernels: logits left on the GPU (what the accumulator gets), then read back once to compare
-const be = createEngineBackend(gpu);
+const be = new WebGpuBackend(gpu);
 const net = createEngineNetwork(be, spec, await loadNetworkWeights(foldCheckpoint(model, fold), spec));
 const onGpu = await timeTiles(async () => {
   const out = await net.runOnGpu(tile, shape);

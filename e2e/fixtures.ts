@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Page } from '@playwright/test';
+import { readVolume } from '../src/core/io/volume/read-volume';
+import type { Volume } from '../src/core/io/volume/volume';
 
 export const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared');
 export const TMP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test-results/files');
@@ -66,4 +68,13 @@ export async function loadDemo(page: Page): Promise<void> {
   await page.getByTestId('demo-ct').click();
   await expect(page.getByTestId('scan-list')).toContainText('ts_example_ct_sm.nii.gz');
   await expect(page.getByTestId('label-table')).toContainText('liver');
+}
+
+/** The active label map as the user saves it (Save as NIfTI), written to TMP/`file` and read back. */
+export async function savedLabelMap(page: Page, file: string): Promise<Volume> {
+  const download = page.waitForEvent('download');
+  await page.getByTestId('save-nifti').click();
+  const saved = path.join(TMP, file);
+  await (await download).saveAs(saved);
+  return readVolume(new Uint8Array(fs.readFileSync(saved)), 'page');
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readVolume } from '../src/core/io/volume/read-volume';
-import { expect, openApp, TMP, test } from './fixtures';
+import { expect, openApp, savedLabelMap, TMP, test } from './fixtures';
 
 // One predictor behind the page and the CLI: the same results folder and scan give the same labels, with the
 // cross-validation postprocessing.json applied in both (asked for in both, as nnUNetv2_apply_postprocessing).
@@ -53,11 +53,7 @@ test('the page (inference worker) and `tessera predict` give identical labels, p
   await expect(page.getByTestId('segment-timing')).toContainText('on wasm', { timeout: 600_000 });
   await expect(page.getByTestId('segment-timing')).toContainText('postprocessed');
 
-  const download = page.waitForEvent('download');
-  await page.getByTestId('save-nifti').click();
-  const saved = path.join(TMP, 'parity-page.nii.gz');
-  await (await download).saveAs(saved);
-  const onPage = await readVolume(new Uint8Array(fs.readFileSync(saved)), 'page');
+  const onPage = await savedLabelMap(page, 'parity-page.nii.gz');
   expect(onPage.shape).toEqual(cli.shape);
   let differ = 0;
   let foreground = 0;
@@ -95,11 +91,7 @@ test('a two-channel model segments in the page: channels matched by name, labels
   await page.locator('label.checkbox', { hasText: /^1$/ }).locator('input').uncheck();
   await page.getByTestId('segment').click();
   await expect(page.getByTestId('segment-timing')).toContainText('on wasm', { timeout: 600_000 });
-  const download = page.waitForEvent('download');
-  await page.getByTestId('save-nifti').click();
-  const saved = path.join(TMP, 'parity-page-2ch.nii.gz');
-  await (await download).saveAs(saved);
-  const onPage = await readVolume(new Uint8Array(fs.readFileSync(saved)), 'page');
+  const onPage = await savedLabelMap(page, 'parity-page-2ch.nii.gz');
   let differ = 0;
   for (let i = 0; i < cli.data.length; i++) if (onPage.data[i] !== cli.data[i]) differ++;
   expect(cli.data.some((v) => v !== 0)).toBe(true);

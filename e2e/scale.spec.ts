@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFullResolutionCt } from '../bench/scale-ct';
 import { readVolume } from '../src/core/io/volume/read-volume';
-import { expect, openApp, SHARED, TMP, test } from './fixtures';
+import { expect, openApp, SHARED, savedLabelMap, TMP, test } from './fixtures';
 
 // A TotalSegmentator-class model (118 classes, its 3 mm architecture) on a clinical-size CT (~470 × 390 × 224,
 // 0.78 × 0.78 × 1.5 mm) in the page, on wasm: it must finish without the tab dying, with labels equal to
@@ -103,11 +103,7 @@ test('a 118-class model on a full-resolution CT segments in the page within a ta
   await expect(page.getByTestId('time-estimate')).toContainText("this machine's speed");
   expect(tab).toBeLessThan(TAB_PEAK_LIMIT);
 
-  const download = page.waitForEvent('download');
-  await page.getByTestId('save-nifti').click();
-  const saved = path.join(TMP, 'scale-page.nii.gz');
-  await (await download).saveAs(saved);
-  const onPage = await readVolume(new Uint8Array(fs.readFileSync(saved)), 'page');
+  const onPage = await savedLabelMap(page, 'scale-page.nii.gz');
   expect(onPage.shape).toEqual(cli.shape);
   let same = 0;
   for (let i = 0; i < cli.data.length; i++) if (onPage.data[i] === cli.data[i]) same++;

@@ -8,7 +8,7 @@
 import { measureInferenceForward } from '../engine/memory-estimate';
 import type { Tensor } from '../engine/tensor';
 import { engineUnsupported, UNet } from '../engine/unet';
-import { WebGpuBackend } from '../engine/webgpu/webgpu-backend';
+import type { WebGpuBackend } from '../engine/webgpu/webgpu-backend';
 import type { GpuContext } from '../gpu/device';
 import type { NetworkSpec } from '../model/architecture';
 import type { TileNetwork } from './onnx-network';
@@ -41,14 +41,10 @@ export function engineInferenceRefusal(
 }
 
 /**
- * One WebGPU backend (device, buffer pool, pipelines) for all the folds of a model: the folds run one after
- * another, so their activations share the pool.
+ * A fold's network on the engine: `weights` are the checkpoint's (loadNetworkWeights). The folds of a model
+ * share one backend (device, buffer pool, pipelines): they run one after another, so their activations share
+ * the pool.
  */
-export function createEngineBackend(gpu: GpuContext): WebGpuBackend {
-  return new WebGpuBackend(gpu);
-}
-
-/** A fold's network on the engine: `weights` are the checkpoint's (loadNetworkWeights). */
 export function createEngineNetwork(
   be: WebGpuBackend,
   spec: NetworkSpec,

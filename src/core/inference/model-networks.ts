@@ -1,3 +1,4 @@
+import { WebGpuBackend } from '../engine/webgpu/webgpu-backend';
 import { TesseraError } from '../errors';
 import type { GpuContext } from '../gpu/device';
 import { exportFold, exportFoldSegmentationHead, foldCheckpoint } from '../model/bundle/nnunet-model';
@@ -6,7 +7,7 @@ import type { ModelBundle } from '../model/bundle/open-bundle';
 import { incompleteFoldDetail } from '../model/bundle/results-folder';
 import { loadNetworkWeights } from '../model/nnunet-checkpoint';
 import { featureChannels } from '../model/onnx/emit-network';
-import { createEngineBackend, createEngineNetwork, engineInferenceRefusal } from './engine-network';
+import { createEngineNetwork, engineInferenceRefusal } from './engine-network';
 import {
   type AccumulatingHead,
   type Backend,
@@ -145,12 +146,12 @@ export async function createModelNetworks(
     // nnUNetPredictor takes the axes from the first fold only; None (nnUNetTrainerNoMirroring, NoDA, …) or
     // a missing entry means no mirroring at all, even with TTA on.
     const mirrorAxes = model.checkpoints.get(folds[0])?.inferenceAllowedMirroringAxes ?? [];
-    const engineRefusal =
-      o.engine && o.backend === 'webgpu'
-        ? engineInferenceRefusal(o.engine.gpu, model.spec, model.spec.patchSize, o.engine.maxForwardBytes)
-        : 'not asked for';
-    if (o.engine && o.backend === 'webgpu' && engineRefusal === null) {
-      const be = createEngineBackend(o.engine.gpu);
+    const engine = o.backend === 'webgpu' ? o.engine : undefined;
+    const engineRefusal = engine
+      ? engineInferenceRefusal(engine.gpu, model.spec, model.spec.patchSize, engine.maxForwardBytes)
+      : null;
+    if (engine && engineRefusal === null) {
+      const be = new WebGpuBackend(engine.gpu);
       // the device is the caller's (kept for the next model): only the pooled buffers go back
       const engineRelease = async () => {
         await release();
@@ -172,7 +173,7 @@ export async function createModelNetworks(
       return {
         networks,
         kernels: 'tessera',
-        gpuDevice: o.engine.gpu.device,
+        gpuDevice: engine.gpu.device,
         folds,
         mirrorAxes,
         backend: o.backend,
@@ -212,7 +213,7 @@ export async function createModelNetworks(
     return {
       networks,
       kernels: 'onnxruntime',
-      kernelsNote: o.engine && o.backend === 'webgpu' ? `onnxruntime: ${engineRefusal}` : undefined,
+      kernelsNote: engineRefusal ? `onnxruntime: ${engineRefusal}` : undefined,
       folds,
       mirrorAxes,
       backend: o.backend,

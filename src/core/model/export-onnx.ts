@@ -32,13 +32,18 @@ export async function exportCheckpointToOnnx(
   });
 }
 
+/** The checkpoint's segmentation layer weights only (the heads below need no other tensor). */
+async function segmentationLayerWeights(ckpt: NnunetCheckpoint, spec: NetworkSpec) {
+  const layer = segmentationLayerPrefix(spec);
+  return loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`));
+}
+
 /** A checkpoint's 1×1 segmentation layer alone, for networks exported with `segmentationHead: 'separate'`. */
 export async function exportSegmentationHeadToOnnx(
   ckpt: NnunetCheckpoint,
   spec: NetworkSpec,
 ): Promise<Uint8Array> {
-  const layer = segmentationLayerPrefix(spec);
-  return emitSegmentationHead(spec, await loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`)));
+  return emitSegmentationHead(spec, await segmentationLayerWeights(ckpt, spec));
 }
 
 /** The segmentation layer fused with the float16 accumulation of a slice (emitAccumulatingHead). */
@@ -46,6 +51,5 @@ export async function exportAccumulatingHeadToOnnx(
   ckpt: NnunetCheckpoint,
   spec: NetworkSpec,
 ): Promise<Uint8Array> {
-  const layer = segmentationLayerPrefix(spec);
-  return emitAccumulatingHead(spec, await loadNetworkWeights(ckpt, spec, (k) => k.startsWith(`${layer}.`)));
+  return emitAccumulatingHead(spec, await segmentationLayerWeights(ckpt, spec));
 }
