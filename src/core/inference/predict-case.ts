@@ -1,5 +1,6 @@
 import type { VoxelArray } from '../io/volume/volume';
 import { labelManager } from '../nnunet/labels';
+import { InOrder } from '../parallel/in-order';
 import type { Progress } from '../parallel/job';
 import { throwIfCancelled } from '../parallel/job';
 import type { WorkerPool } from '../parallel/pool';
@@ -14,16 +15,20 @@ import {
 } from '../preprocessing/preprocess-case';
 import { preprocessWithPreviousStage } from '../preprocessing/previous-stage';
 import type { ResampleSpec } from '../resampling/resample-plan';
-import { exportResampleSpec, uncropAndTransposeBack } from './export/export-geometry';
+import { exportResampleSpec, labelArray, uncropAndTransposeBack } from './export/export-geometry';
+import { sliceLabels } from './export/slice-labels';
 import { exportLogits, StreamingExport } from './export/streaming-export';
+import { finalizeSlice, transferableSums } from './finalize-slice';
 import { applyPostprocessing, type PostprocessingStep } from './postprocessing';
 import {
   type AccumulatorFactory,
   type NetworkFn,
   type SegmentationHead,
+  type SliceOfSums,
   streamSlidingWindow,
 } from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';
+import type { SliceSums } from './tile-accumulator';
 
 export interface PredictCaseOptions {
   /** nnU-Net's tile_step_size (default 0.5) */
@@ -111,15 +116,19 @@ export async function predictCase<T = Float32Array>(
   const exportOptions = {
     regionsClassOrder: scheme.regionsClassOrder ?? undefined,
     foregroundLabels: Math.max(...scheme.foregroundLabels, 0),
+    halfValued: true,
   };
   let exportMs = 0;
   let tiles = 0;
 
-  // Either stream (labels only, linear or nearest logits resampling: clipping cannot matter) or collect.
-  const streaming = !options.saveProbabilities && (!spec || (spec.order <= 1 && spec.orderZ <= 1));
-  const collected: Float32Array[] | null = streaming
-    ? null
-    : Array.from({ length: K }, () => new Float32Array(logitShape[0] * logitShape[1] * logitShape[2]));
+  const planeN = logitShape[1] * logitShape[2];
+  // Three ways out: labels straight from each slice's sums (no resampling to do, argmax labels), logits
+  // streamed into the export (linear or nearest resampling: clipping cannot matter), or logits collected.
+  const onGrid = !options.saveProbabilities && !spec && !scheme.regionsClassOrder;
+  const streaming = !onGrid && !options.saveProbabilities && (!spec || (spec.order <= 1 && spec.orderZ <= 1));
+  const gridLabels = onGrid ? labelArray(exportOptions.foregroundLabels, logitShape[0] * planeN) : null;
+  const collected: Float32Array[] | null =
+    onGrid || streaming ? null : Array.from({ length: K }, () => new Float32Array(logitShape[0] * planeN));
   const exporter = streaming
     ? new StreamingExport(K, logitShape, exportGeometry, spec, {
         ...exportOptions,
@@ -127,39 +136,68 @@ export async function predictCase<T = Float32Array>(
         signal: options.signal,
       })
     : null;
-  const planeN = logitShape[1] * logitShape[2];
+  const useLogits = async (z: number, logits: Float32Array) => {
+    if (collected)
+      for (let k = 0; k < K; k++) collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
+    else await exporter!.push(z, logits);
+  };
+  // Finished slices are divided (and, on the grid, labelled) on the export workers, several at once, and
+  // used in z order; without workers, here.
+  const pool = options.exportPool;
+  const inOrder = new InOrder(pool?.size ?? 1);
+  const onWorker = <R>(method: string, sums: SliceSums, payload: object): Promise<R> => {
+    const t = transferableSums(sums);
+    return pool!.call<R>(
+      method,
+      { sums: t.sums, ...payload },
+      { transfer: t.buffers, signal: options.signal },
+    );
+  };
+  const onSums = async ({ z, sums, crop }: SliceOfSums) => {
+    const s = performance.now();
+    if (gridLabels) {
+      const fg = exportOptions.foregroundLabels;
+      const labels = pool
+        ? onWorker<Uint8Array | Uint16Array>('sliceLabels', sums, { crop, foregroundLabels: fg })
+        : Promise.resolve(sliceLabels(sums, crop, fg));
+      await inOrder.add(labels, (l) => gridLabels.set(l, z * planeN));
+    } else {
+      const logits = pool
+        ? onWorker<Float32Array>('finalizeSlice', sums, { crop })
+        : Promise.resolve(finalizeSlice(sums, crop));
+      await inOrder.add(logits, (l) => useLogits(z, l));
+    }
+    exportMs += performance.now() - s;
+  };
 
-  await streamSlidingWindow<T>(
-    pre.data,
-    [pre.data.length, ...logitShape],
-    folds,
-    {
-      patchSize,
-      numClasses: K,
-      tileStepSize: options.tileStepSize ?? 0.5,
-      mirrorAxes: options.mirrorAxes ?? [],
-      accumulator: options.accumulator,
-      head: options.head,
-      signal: options.signal,
-      onProgress: (done, total) => {
-        tiles = total;
-        report('network', done, total);
-      },
+  await streamSlidingWindow<T>(pre.data, [pre.data.length, ...logitShape], folds, {
+    patchSize,
+    numClasses: K,
+    tileStepSize: options.tileStepSize ?? 0.5,
+    mirrorAxes: options.mirrorAxes ?? [],
+    accumulator: options.accumulator,
+    head: options.head,
+    signal: options.signal,
+    onSums,
+    onProgress: (done, total) => {
+      tiles = total;
+      report('network', done, total);
     },
-    async ({ z, logits }) => {
-      const s = performance.now();
-      if (collected)
-        for (let k = 0; k < K; k++)
-          collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
-      else await exporter?.push(z, logits);
-      exportMs += performance.now() - s;
-    },
-  );
+  });
   const t2 = performance.now();
   report('export', 0, 1);
+  await inOrder.drain();
   let result: { labels: Uint8Array | Uint16Array; shape: Shape3 };
   let probabilities: Float32Array | undefined;
-  if (exporter && fast) {
+  if (gridLabels) {
+    // exact mode: the grids agree and this is the identity; fast mode: TotalSegmentator's way back
+    const cropped = nearestResample(
+      gridLabels,
+      logitShape,
+      pre.properties.shape_after_cropping_and_before_resampling,
+    );
+    result = uncropAndTransposeBack(cropped, pre.properties, plans);
+  } else if (exporter && fast) {
     const onGrid = await exporter.finish({ transposeBackward: [0, 1, 2] });
     const cropped = nearestResample(
       onGrid.labels,

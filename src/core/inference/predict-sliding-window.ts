@@ -1,12 +1,10 @@
 import { TesseraError } from '../errors';
 import { throwIfCancelled } from '../parallel/job';
-import { roundHalf, roundHalfInPlace } from '../pycompat/float16';
-import { divideHalfRow, halfReciprocals } from '../pycompat/half-division';
+import { finalizeSlice, type SliceCrop } from './finalize-slice';
 import { flipAxes, mirrorCombinations } from './flip';
 import { computeGaussian, computeSteps } from './sliding-window';
 import {
   CpuTileAccumulator,
-  halfsToFloats,
   type SliceSums,
   type TileAccumulator,
   type TileGeometry,
@@ -26,6 +24,19 @@ export interface SlidingWindowOptions {
   mirrorAxes?: number[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Take finished slices as their sums, in z order, instead of onSlice's logits: the caller finalizes
+   * them (finalize-slice.ts), e.g. several at once on workers, or takes the labels straight from them.
+   */
+  onSums?: (slice: SliceOfSums) => Promise<void>;
+}
+
+/** A finished slice before the division: its sums and where its plane sits in the image. */
+export interface SliceOfSums {
+  /** z index in the unpadded image */
+  z: number;
+  sums: SliceSums;
+  crop: SliceCrop;
 }
 
 /**
@@ -89,7 +100,7 @@ export async function streamSlidingWindow<T = Float32Array>(
   shape: readonly number[],
   folds: NetworkFn<T>[],
   options: SlidingWindowOptions & { accumulator?: AccumulatorFactory<T>; head?: SegmentationHead },
-  onSlice: (slice: LogitSlice) => void | Promise<void>,
+  onSlice?: (slice: LogitSlice) => void | Promise<void>,
 ): Promise<void> {
   const [C, Z, Y, X] = shape;
   // one (z, y, x) array per channel; a single (c, z, y, x) array is viewed per channel (no copy)
@@ -150,12 +161,14 @@ export async function streamSlidingWindow<T = Float32Array>(
   const flipped = new Float32Array(C * tileVox);
   let nextFinal = 0; // padded z below which everything has been emitted
 
+  const crop: SliceCrop = { K, padded, padBelow, Y, X };
   const emitUpTo = async (zEnd: number) => {
     for (; nextFinal < zEnd; nextFinal++) {
       const sums = await acc.takeSlice(nextFinal);
       const zOrig = nextFinal - padBelow[0];
       if (zOrig < 0 || zOrig >= Z || !sums) continue;
-      await onSlice({ z: zOrig, logits: finalizeSlice(sums, K, padded, padBelow, Y, X) });
+      if (options.onSums) await options.onSums({ z: zOrig, sums, crop });
+      else await onSlice?.({ z: zOrig, logits: finalizeSlice(sums, crop) });
     }
   };
   const evaluate = async (f: number, input: Float32Array): Promise<T> => {
@@ -261,68 +274,6 @@ export async function streamSlidingWindow<T = Float32Array>(
   } finally {
     acc.release?.();
   }
-}
-
-/** Divide (float16), sum folds (float16), average folds (float16), crop the padding. */
-function finalizeSlice(
-  s: SliceSums,
-  K: number,
-  padded: number[],
-  padBelow: number[],
-  Y: number,
-  X: number,
-): Float32Array {
-  const plane = padded[1] * padded[2];
-  const out = new Float32Array(K * Y * X);
-  const bits = new Uint32Array(out.buffer);
-  const nFolds = s.logits.length;
-  if (nFolds > 1) {
-    const logits = s.half ? s.logits.map(halfsToFloats) : s.logits;
-    const w = s.half ? halfsToFloats(s.weight) : s.weight;
-    for (let k = 0; k < K; k++)
-      for (let y = 0; y < Y; y++)
-        for (let x = 0; x < X; x++) {
-          const p = (y + padBelow[1]) * padded[2] + x + padBelow[2];
-          let sum = 0;
-          for (let f = 0; f < nFolds; f++) {
-            const v = roundHalf(logits[f][k * plane + p] / w[p]);
-            sum = f === 0 ? v : roundHalf(sum + v);
-          }
-          out[k * Y * X + y * X + x] = roundHalf(sum / nFolds);
-        }
-    return out;
-  }
-  // one fold: the float32 quotient of two halves, rounded to half; the weight's reciprocal serves all K classes
-  if (s.half) {
-    const inv = new Float64Array(Y * X);
-    for (let y = 0; y < Y; y++)
-      halfReciprocals(s.weight, (y + padBelow[1]) * padded[2] + padBelow[2], X, inv, y * X);
-    const l = s.logits[0];
-    for (let k = 0; k < K; k++)
-      for (let y = 0; y < Y; y++)
-        divideHalfRow(
-          l,
-          k * plane + (y + padBelow[1]) * padded[2] + padBelow[2],
-          inv,
-          y * X,
-          out,
-          bits,
-          (k * Y + y) * X,
-          X,
-        );
-    return out;
-  }
-  for (let k = 0; k < K; k++)
-    for (let y = 0; y < Y; y++) {
-      const p0 = (y + padBelow[1]) * padded[2] + padBelow[2];
-      const l0 = k * plane + p0;
-      const o0 = k * Y * X + y * X;
-      const l = s.logits[0];
-      const w = s.weight;
-      for (let x = 0; x < X; x++) out[o0 + x] = l[l0 + x] / w[p0 + x];
-      roundHalfInPlace(out, bits, o0, o0 + X);
-    }
-  return out;
 }
 
 /** Slices dz0 … dz0 + dzN − 1 of every channel of a C × tile array, channel-major, into the front of `out`. */

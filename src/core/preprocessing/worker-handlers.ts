@@ -1,6 +1,9 @@
 import { TesseraError } from '../errors';
 import type { ExportOptions } from '../inference/export/export-geometry';
 import { logitsToLabelsSlab } from '../inference/export/labels-slab';
+import { sliceLabels } from '../inference/export/slice-labels';
+import { finalizeSlice, type SliceCrop } from '../inference/finalize-slice';
+import type { SliceSums } from '../inference/tile-accumulator';
 import { readVolume } from '../io/volume/read-volume';
 import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume/volume';
 import { throwIfCancelled } from '../parallel/job';
@@ -193,6 +196,18 @@ export const preprocessHandlers = {
 
   labelsSlab(p: LabelsSlabRequest) {
     const out = logitsToLabelsSlab(p.logits, p.spec, p.slab, p.bounds, p.options);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** a finished slice's sums → its logits (predict-case.ts, several slices at once) */
+  finalizeSlice(p: { sums: SliceSums; crop: SliceCrop }) {
+    const out = finalizeSlice(p.sums, p.crop);
+    return withTransfer(out, buffers(out));
+  },
+
+  /** a finished slice's sums → its labels, where the logits need no resampling */
+  sliceLabels(p: { sums: SliceSums; crop: SliceCrop; foregroundLabels: number }) {
+    const out = sliceLabels(p.sums, p.crop, p.foregroundLabels);
     return withTransfer(out, buffers(out));
   },
 };

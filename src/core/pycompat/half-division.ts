@@ -50,3 +50,12 @@ export function divideHalfRow(
     else out[j] = roundHalf(out[j]);
   }
 }
+
+/**
+ * One quotient as `divideHalfRow` computes it: half(float32(a) / float32(w)) for a half `a` and
+ * inv = fl64(1 / w). For a positive finite w it never decreases as `a` grows (a product with a positive
+ * number and two roundings, each monotonic).
+ */
+export function halfQuotient(a: number, inv: number): number {
+  return roundHalf(a * inv);
+}

@@ -20,6 +20,11 @@ export interface CropGeometry {
 export interface ExportOptions {
   /** nnU-Net holds logits in float16: round resampled values to half before the argmax (default true) */
   float16?: boolean;
+  /**
+   * The logits already hold float16 values (the sliding window's output): where no resampling is needed
+   * there is nothing to round, and the argmax reads them as they are.
+   */
+  halfValued?: boolean;
   /** region-based models: the label painted for each output channel, in order */
   regionsClassOrder?: number[];
   /** foreground labels of the dataset (nnU-Net writes uint16 from 255 on); default: from the channels */

@@ -30,9 +30,11 @@ export function logitsToLabelsSlab(
     argmaxSlabPruned(logits, spec, slab, bounds, store, out);
     return out;
   }
+  // on the network's own grid, values already stored in the logits' dtype are read in place (no copy)
+  const asStored = !spec && (o.halfValued === true || store === Math.fround);
   let best: Float32Array | null = null;
   logits.forEach((channel, c) => {
-    const v = resampled(channel, spec, slab, bounds?.[c], store);
+    const v = asStored ? channel : resampled(channel, spec, slab, bounds?.[c], store);
     if (regions) {
       // torch.sigmoid in float32 > 0.5; the label of region c overwrites earlier ones
       for (let i = 0; i < v.length; i++) {
@@ -42,7 +44,7 @@ export function logitsToLabelsSlab(
       return;
     }
     if (!best) {
-      best = v;
+      best = asStored ? v.slice() : v;
       return;
     }
     // argmax: the first channel with the maximum wins, so only a strictly larger value moves it
