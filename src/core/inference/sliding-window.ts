@@ -1,4 +1,4 @@
-import { roundHalf } from '../pycompat/float16';
+import { roundHalfInPlace } from '../pycompat/float16';
 import { roundHalfEven } from '../pycompat/numpy-compat';
 
 /**
@@ -73,29 +73,24 @@ export function computeGaussian(
     }
     return v;
   });
-  const total = tileSize.reduce((a, b) => a * b, 1);
-  const f64 = new Float64Array(total);
-  // scipy filters axis by axis: the value is ((w0·w1)·w2), rounded in that order
-  const idx = new Array(tileSize.length).fill(0);
-  let max = 0;
-  for (let o = 0; o < total; o++) {
-    let v = axes[0][idx[0]];
-    for (let d = 1; d < tileSize.length; d++) v *= axes[d][idx[d]];
-    f64[o] = v;
-    if (v > max) max = v;
-    for (let d = tileSize.length - 1; d >= 0; d--) {
-      if (++idx[d] < tileSize[d]) break;
-      idx[d] = 0;
-    }
-  }
-  const divisor = max / valueScalingFactor;
+  // a 2-D tile as one slice of a 3-D one: 1 · w0 · w1 is exactly w0 · w1
+  const [a0, a1, a2] = axes.length === 2 ? [Float64Array.of(1), ...axes] : axes;
+  // scipy filters axis by axis: the value is ((w0·w1)·w2), rounded in that order; rounding is monotonic,
+  // so the largest value is the product of the axes' largest
+  const top = (a: Float64Array) => a.reduce((m, v) => Math.max(m, v), 0);
+  const divisor = (top(a0) * top(a1) * top(a2)) / valueScalingFactor;
+  const total = a0.length * a1.length * a2.length;
   const out = new Float32Array(total);
+  let o = 0;
+  for (let z = 0; z < a0.length; z++)
+    for (let y = 0; y < a1.length; y++) {
+      const zy = a0[z] * a1[y];
+      for (let x = 0; x < a2.length; x++) out[o++] = (zy * a2[x]) / divisor;
+    }
+  // float64 → float32 (the store above) → half, as torch casts
+  roundHalfInPlace(out, new Uint32Array(out.buffer), 0, total);
   let minNonZero = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < total; i++) {
-    const h = roundHalf(f64[i] / divisor);
-    out[i] = h;
-    if (h !== 0 && h < minNonZero) minNonZero = h;
-  }
+  for (let i = 0; i < total; i++) if (out[i] !== 0 && out[i] < minNonZero) minNonZero = out[i];
   for (let i = 0; i < total; i++) if (out[i] === 0) out[i] = minNonZero;
   return out;
 }

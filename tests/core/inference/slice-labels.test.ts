@@ -80,8 +80,8 @@ describe('sliceLabels', () => {
     const b = slice(9, 4, true);
     const folds: SliceSums = {
       half: true,
-      logits: [a.sums.logits[0], b.sums.logits[0]],
-      weight: a.sums.weight,
+      logits: [a.sums.logits[0] as Uint16Array, b.sums.logits[0] as Uint16Array],
+      weight: a.sums.weight as Uint16Array,
     };
     expect([...sliceLabels(folds, a.crop, 8)]).toEqual(reference(folds, a.crop));
 
