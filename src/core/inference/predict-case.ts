@@ -28,7 +28,6 @@ import {
   streamSlidingWindow,
 } from './predict-sliding-window';
 import { logitsToProbabilities } from './probabilities';
-import type { SliceSums } from './tile-accumulator';
 
 export interface PredictCaseOptions {
   /** nnU-Net's tile_step_size (default 0.5) */
@@ -141,32 +140,25 @@ export async function predictCase<T = Float32Array>(
       for (let k = 0; k < K; k++) collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
     else await exporter!.push(z, logits);
   };
-  // Finished slices are divided (and, on the grid, labelled) on the export workers, several at once, and
-  // used in z order; without workers, here.
+  // On the grid, finished slices become labels on the export workers, several at once, used in z order
+  // (without workers, here). Otherwise they are divided here: the workers are busy resampling then, and
+  // this thread would idle.
   const pool = options.exportPool;
   const inOrder = new InOrder(pool?.size ?? 1);
-  const onWorker = <R>(method: string, sums: SliceSums, payload: object): Promise<R> => {
-    const t = transferableSums(sums);
-    return pool!.call<R>(
-      method,
-      { sums: t.sums, ...payload },
-      { transfer: t.buffers, signal: options.signal },
-    );
-  };
   const onSums = async ({ z, sums, crop }: SliceOfSums) => {
     const s = performance.now();
     if (gridLabels) {
       const fg = exportOptions.foregroundLabels;
-      const labels = pool
-        ? onWorker<Uint8Array | Uint16Array>('sliceLabels', sums, { crop, foregroundLabels: fg })
+      const t = pool ? transferableSums(sums) : null;
+      const labels = t
+        ? pool!.call<Uint8Array | Uint16Array>(
+            'sliceLabels',
+            { sums: t.sums, crop, foregroundLabels: fg },
+            { transfer: t.buffers, signal: options.signal },
+          )
         : Promise.resolve(sliceLabels(sums, crop, fg));
       await inOrder.add(labels, (l) => gridLabels.set(l, z * planeN));
-    } else {
-      const logits = pool
-        ? onWorker<Float32Array>('finalizeSlice', sums, { crop })
-        : Promise.resolve(finalizeSlice(sums, crop));
-      await inOrder.add(logits, (l) => useLogits(z, l));
-    }
+    } else await useLogits(z, finalizeSlice(sums, crop));
     exportMs += performance.now() - s;
   };
 

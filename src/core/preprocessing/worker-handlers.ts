@@ -2,7 +2,7 @@ import { TesseraError } from '../errors';
 import type { ExportOptions } from '../inference/export/export-geometry';
 import { logitsToLabelsSlab } from '../inference/export/labels-slab';
 import { sliceLabels } from '../inference/export/slice-labels';
-import { finalizeSlice, type SliceCrop } from '../inference/finalize-slice';
+import type { SliceCrop } from '../inference/finalize-slice';
 import type { SliceSums } from '../inference/tile-accumulator';
 import { readVolume } from '../io/volume/read-volume';
 import { assertLabelGrid, frame, frameCount, type Volume, zyxShape, zyxSpacing } from '../io/volume/volume';
@@ -196,12 +196,6 @@ export const preprocessHandlers = {
 
   labelsSlab(p: LabelsSlabRequest) {
     const out = logitsToLabelsSlab(p.logits, p.spec, p.slab, p.bounds, p.options);
-    return withTransfer(out, buffers(out));
-  },
-
-  /** a finished slice's sums → its logits (predict-case.ts, several slices at once) */
-  finalizeSlice(p: { sums: SliceSums; crop: SliceCrop }) {
-    const out = finalizeSlice(p.sums, p.crop);
     return withTransfer(out, buffers(out));
   },
 
