@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { describeError } from '../core/errors';
-import { usePlatformCrc32 } from '../core/io/archive/crc32';
+import { installPlatformCrc32 } from '../core/io/archive/crc32';
 import type { CommandOutput } from './command';
 import { commands } from './commands/index';
 
@@ -28,7 +28,7 @@ function help(): string {
  */
 export async function main(argv: string[], out: CommandOutput = consoleOutput): Promise<number> {
   // Node ≥ 20.15 has zlib's CRC-32 (checkpoints are CRC-checked as they are read)
-  if (typeof zlib.crc32 === 'function') usePlatformCrc32((b, c) => zlib.crc32(b, c));
+  if (typeof zlib.crc32 === 'function') installPlatformCrc32((b, c) => zlib.crc32(b, c));
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.stdout(`${help()}\n`);

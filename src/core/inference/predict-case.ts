@@ -135,7 +135,7 @@ export async function predictCase<T = Float32Array>(
         signal: options.signal,
       })
     : null;
-  const useLogits = async (z: number, logits: Float32Array) => {
+  const takeLogits = async (z: number, logits: Float32Array) => {
     if (collected)
       for (let k = 0; k < K; k++) collected[k].set(logits.subarray(k * planeN, (k + 1) * planeN), z * planeN);
     else await exporter!.push(z, logits);
@@ -158,7 +158,7 @@ export async function predictCase<T = Float32Array>(
           )
         : Promise.resolve(sliceLabels(sums, crop, fg));
       await inOrder.add(labels, (l) => gridLabels.set(l, z * planeN));
-    } else await useLogits(z, finalizeSlice(sums, crop));
+    } else await takeLogits(z, finalizeSlice(sums, crop));
     exportMs += performance.now() - s;
   };
 

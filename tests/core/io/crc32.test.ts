@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, tableCrc32, usePlatformCrc32 } from '../../../src/core/io/archive/crc32';
+import { crc32, installPlatformCrc32, tableCrc32 } from '../../../src/core/io/archive/crc32';
 
 describe('crc32', () => {
   it('gives the check value of CRC-32/ISO-HDLC and chains like zlib', () => {
@@ -14,7 +14,7 @@ describe('crc32', () => {
     for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1000, 4099])
       expect(tableCrc32(data.subarray(0, n)), `length ${n}`).toBe(zlib.crc32(data.subarray(0, n)));
     let calls = 0;
-    usePlatformCrc32((b, c) => {
+    installPlatformCrc32((b, c) => {
       calls++;
       return zlib.crc32(b, c);
     });

@@ -73,7 +73,7 @@ function fusedArgmax(
         // a sum no larger than the largest so far cannot give a larger quotient: only a larger one can move it
         if (key <= top[i]) continue;
         const q = halfQuotient(HALF[h], inv[i]);
-        if (q !== q) continue; // NaN never leads (positive NaNs order above +∞)
+        if (Number.isNaN(q)) continue; // NaN never leads (positive NaNs order above +∞)
         top[i] = key;
         if (q > best[i]) {
           best[i] = q;

@@ -21,7 +21,7 @@ let platformCrc32: Crc32 | null = null;
  * Use the platform's CRC-32 from now on (Node's zlib.crc32: ~5× faster, on every checkpoint tensor read);
  * the CLI installs it. The browser has none and keeps the table-driven one below.
  */
-export function usePlatformCrc32(fn: Crc32): void {
+export function installPlatformCrc32(fn: Crc32): void {
   platformCrc32 = fn;
 }
 
