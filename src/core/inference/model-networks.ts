@@ -12,7 +12,9 @@ import {
   type AccumulatingHead,
   type Backend,
   createAccumulatingHead,
+  createLabelsHead,
   createOnnxNetwork,
+  type LabelsHead,
   type OnnxNetwork,
   type OrtLike,
   type TileNetwork,
@@ -36,7 +38,13 @@ export interface ModelNetworks {
    * networks exported with a separate segmentation head: their heads, one per fold, the features in, and
    * (3-D) the heads fused with the float16 accumulation of a slice
    */
-  head?: { networks: OnnxNetwork[]; channels: number; accumulating: AccumulatingHead[] };
+  head?: {
+    networks: OnnxNetwork[];
+    channels: number;
+    accumulating: AccumulatingHead[];
+    /** with `accumulating`: the labels of slices a tile alone covers (one fold) */
+    labels: LabelsHead[];
+  };
   release(): Promise<void>;
 }
 
@@ -100,8 +108,9 @@ export async function createModelNetworks(
   const networks: TileNetwork[] = [];
   const heads: OnnxNetwork[] = [];
   const accumulating: AccumulatingHead[] = [];
+  const labels: LabelsHead[] = [];
   const release = async () => {
-    for (const n of [...networks, ...heads, ...accumulating]) await n.release();
+    for (const n of [...networks, ...heads, ...accumulating, ...labels]) await n.release();
   };
   try {
     if (bundle.kind === 'onnx') {
@@ -204,9 +213,17 @@ export async function createModelNetworks(
         );
         if (model.spec.dim === 3 && o.headAccumulation !== 'js') {
           const fused = await exportFoldSegmentationHead(model, f, 'accumulating');
-          accumulating.push(
-            await createAccumulatingHead(ort, fused, o.backend, { name: ckpt.file, threads: o.threads }),
-          );
+          const opts = { name: ckpt.file, threads: o.threads };
+          accumulating.push(await createAccumulatingHead(ort, fused, o.backend, opts));
+          if (folds.length === 1)
+            labels.push(
+              await createLabelsHead(
+                ort,
+                await exportFoldSegmentationHead(model, f, 'labels'),
+                o.backend,
+                opts,
+              ),
+            );
         }
       }
     }
@@ -218,7 +235,9 @@ export async function createModelNetworks(
       mirrorAxes,
       backend: o.backend,
       precision,
-      head: split ? { networks: heads, channels: featureChannels(model.spec), accumulating } : undefined,
+      head: split
+        ? { networks: heads, channels: featureChannels(model.spec), accumulating, labels }
+        : undefined,
       release,
     };
   } catch (e) {

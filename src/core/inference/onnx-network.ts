@@ -1,7 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { describeError, TesseraError } from '../errors';
 import type { GpuOutput } from './gpu-tile-accumulator';
-import type { AccumulateFn, NetworkFn } from './predict-sliding-window';
+import type { AccumulateFn, NetworkFn, SliceLabelsFn } from './predict-sliding-window';
 
 /**
  * The slice of the onnxruntime API Tessera uses. The module itself is injected (onnxruntime-web's
@@ -129,6 +129,35 @@ export async function createAccumulatingHead(
       const data = (await out.getData()) as unknown as ArrayBufferView;
       out.dispose();
       return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+    },
+    release: () => session.release(),
+  };
+}
+
+export interface LabelsHead {
+  run: SliceLabelsFn;
+  release(): Promise<void>;
+}
+
+/** The segmentation layer through nnU-Net's division and argmax for a slice one tile covers alone. */
+export async function createLabelsHead(
+  ort: OrtLike,
+  model: Uint8Array,
+  backend: Backend,
+  options: { name?: string; threads?: number } = {},
+): Promise<LabelsHead> {
+  const session = await openSession(ort, model, backend, options);
+  return {
+    async run(features, gaussian, [y, x]) {
+      const c = features.length / (y * x);
+      const result = await session.run({
+        features: new ort.Tensor('float32', features, [1, c, 1, y, x]),
+        gaussian: new ort.Tensor('float32', gaussian, [1, 1, 1, y, x]),
+      });
+      const out = result.labels;
+      const data = (await out.getData()) as BigInt64Array;
+      out.dispose();
+      return Int32Array.from(data, Number);
     },
     release: () => session.release(),
   };

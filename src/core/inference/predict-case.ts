@@ -171,6 +171,8 @@ export async function predictCase<T = Float32Array>(
     head: options.head,
     signal: options.signal,
     onSums,
+    // the head's own labels for slices one tile covers alone (one fold, the tile spans the plane)
+    onLabels: gridLabels ? (z, labels) => gridLabels.set(labels, z * planeN) : undefined,
     onProgress: (done, total) => {
       tiles = total;
       report('network', done, total);

@@ -29,6 +29,12 @@ export interface SlidingWindowOptions {
    * them (finalize-slice.ts), e.g. several at once on workers, or takes the labels straight from them.
    */
   onSums?: (slice: SliceOfSums) => Promise<void>;
+  /**
+   * With onSums: take the labels (Y × X, nnU-Net's argmax) of the slices whose labels the segmentation head
+   * computes itself (`SegmentationHead.labels`: one fold, a slice one tile alone covers). They come as the
+   * head runs, before the slices around them; onSums never sees these slices.
+   */
+  onLabels?: (z: number, labels: Int32Array) => Promise<void> | void;
 }
 
 /** A finished slice before the division: its sums and where its plane sits in the image. */
@@ -52,6 +58,17 @@ export type AccumulateFn = (
 ) => Promise<Uint16Array>;
 
 /**
+ * The segmentation layer through nnU-Net's division and argmax for a slice one tile alone covers, one fold
+ * (onnx-network.ts createLabelsHead, model/onnx emitAccumulatingHead's 'labels'): features C × plane and the
+ * Gaussian's plane (then also the slice's weight) in, the padded plane's labels out.
+ */
+export type SliceLabelsFn = (
+  features: Float32Array,
+  gaussian: Float32Array,
+  plane: [number, number],
+) => Promise<Int32Array>;
+
+/**
  * Networks exported with a separate segmentation head (`segmentationHead: 'separate'`): the fold's network
  * returns the last decoder features (`channels` × tile) and `fns[fold]` maps [1, channels, dz, y, x] to
  * [1, K, dz, y, x]. The head runs a few slices at a time straight into the accumulator, so a K × tile
@@ -69,6 +86,8 @@ export interface SegmentationHead {
    * K × plane), with the Gaussian; the arithmetic is the accumulator's, bit for bit
    */
   accumulate?: AccumulateFn[];
+  /** per fold, with `accumulate`: labels of the slices a tile alone covers, when the caller takes labels */
+  labels?: SliceLabelsFn[];
 }
 
 /** Values per head call (K × slices × plane): ~32 MB of float32 logits at a time. */
@@ -160,13 +179,15 @@ export async function streamSlidingWindow<T = Float32Array>(
   const tile = new Float32Array(C * tileVox);
   const flipped = new Float32Array(C * tileVox);
   let nextFinal = 0; // padded z below which everything has been emitted
+  // padded slices whose labels the head gave (onLabels): their sums stay empty and are not emitted
+  const labelled = new Uint8Array(padded[0]);
 
   const crop: SliceCrop = { K, padded, padBelow, Y, X };
   const emitUpTo = async (zEnd: number) => {
     for (; nextFinal < zEnd; nextFinal++) {
       const sums = await acc.takeSlice(nextFinal);
       const zOrig = nextFinal - padBelow[0];
-      if (zOrig < 0 || zOrig >= Z || !sums) continue;
+      if (zOrig < 0 || zOrig >= Z || !sums || labelled[nextFinal]) continue;
       if (options.onSums) await options.onSums({ z: zOrig, sums, crop });
       else await onSlice?.({ z: zOrig, logits: finalizeSlice(sums, crop) });
     }
@@ -213,11 +234,26 @@ export async function streamSlidingWindow<T = Float32Array>(
     const planeP = Py * Px;
     if (h.accumulate && !is2d && gaussian && Py === padded[1] && Px === padded[2]) {
       const slice = new Float32Array(h.channels * planeP);
+      // the tile is the plane: with one fold, a slice no other tile row covers gets its labels from the head
+      const row = steps[0].indexOf(origin[0]);
+      const alone = (z: number) =>
+        (row === 0 || steps[0][row - 1] + Pz <= z) && (row === steps[0].length - 1 || steps[0][row + 1] > z);
+      const labelsFn = options.onLabels && folds.length === 1 ? h.labels?.[f] : undefined;
       for (let dz = 0; dz < Pz; dz++) {
         throwIfCancelled(options.signal);
         gatherSlices(features, h.channels, tileVox, planeP, dz, 1, slice);
-        const sums = cpu!.halfLogits(origin[0] + dz, f);
         const g = gaussian.subarray(dz * planeP, (dz + 1) * planeP);
+        const z = origin[0] + dz;
+        if (labelsFn && alone(z)) {
+          labelled[z] = 1;
+          if (z < padBelow[0] || z >= padBelow[0] + Z) continue; // padding: never exported
+          const labels = await labelsFn(slice, g, [Py, Px]);
+          if (labels.length !== planeP)
+            throw new TesseraError('bad-model', 'model', `the labels head returned ${labels.length} values`);
+          await options.onLabels!(z - padBelow[0], cropPlane(labels, crop));
+          continue;
+        }
+        const sums = cpu!.halfLogits(z, f);
         const out = await h.accumulate[f](slice, sums, g, [Py, Px]);
         if (out.length !== sums.length)
           throw new TesseraError('bad-model', 'model', `the accumulating head returned ${out.length} values`);
@@ -274,6 +310,17 @@ export async function streamSlidingWindow<T = Float32Array>(
   } finally {
     acc.release?.();
   }
+}
+
+/** The image's Y × X out of a padded plane. */
+function cropPlane(plane: Int32Array, { padded, padBelow, Y, X }: SliceCrop): Int32Array {
+  if (Y === padded[1] && X === padded[2]) return plane;
+  const out = new Int32Array(Y * X);
+  for (let y = 0; y < Y; y++) {
+    const row = (y + padBelow[1]) * padded[2] + padBelow[2];
+    out.set(plane.subarray(row, row + X), y * X);
+  }
+  return out;
 }
 
 /** Slices dz0 … dz0 + dzN − 1 of every channel of a C × tile array, channel-major, into the front of `out`. */

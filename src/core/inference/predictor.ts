@@ -249,6 +249,7 @@ export async function openPredictor(
             fns: nets.head.networks.map((n) => n.run),
             channels: nets.head.channels,
             accumulate: nets.head.accumulating.length ? nets.head.accumulating.map((n) => n.run) : undefined,
+            labels: nets.head.labels.length ? nets.head.labels.map((n) => n.run) : undefined,
           },
         },
       ),

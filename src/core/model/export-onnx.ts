@@ -46,10 +46,14 @@ export async function exportSegmentationHeadToOnnx(
   return emitSegmentationHead(spec, await segmentationLayerWeights(ckpt, spec));
 }
 
-/** The segmentation layer fused with the float16 accumulation of a slice (emitAccumulatingHead). */
+/**
+ * The segmentation layer fused with the float16 accumulation of a slice, or with its division and argmax
+ * (emitAccumulatingHead).
+ */
 export async function exportAccumulatingHeadToOnnx(
   ckpt: NnunetCheckpoint,
   spec: NetworkSpec,
+  output: 'sums' | 'labels' = 'sums',
 ): Promise<Uint8Array> {
-  return emitAccumulatingHead(spec, await segmentationLayerWeights(ckpt, spec));
+  return emitAccumulatingHead(spec, await segmentationLayerWeights(ckpt, spec), output);
 }

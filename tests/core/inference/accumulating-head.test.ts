@@ -2,8 +2,10 @@ import path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { openFileSet } from '../../../src/cli/node-file-set';
+import { sliceLabels } from '../../../src/core/inference/export/slice-labels';
 import {
   createAccumulatingHead,
+  createLabelsHead,
   createOnnxNetwork,
   type OrtLike,
 } from '../../../src/core/inference/onnx-network';
@@ -77,6 +79,59 @@ for (const [name, ort, backend] of [
       } finally {
         await head.release();
         await fused.release();
+      }
+    });
+
+    it('labels of a slice one tile covers alone: the argmax of the accumulated sums divided by the Gaussian', async () => {
+      const bundle = await openModelBundle(await openFileSet(MODEL));
+      if (bundle.kind !== 'nnunet') throw new Error('expected an nnU-Net model');
+      const model = bundle.model;
+      const C = featureChannels(model.spec);
+      const K = model.spec.numClasses;
+      const [y, x] = [19, 23];
+      const plane = y * x;
+      let seed = 5;
+      const rand = () => {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        return seed / 2 ** 32;
+      };
+      // small features (close logits: float16 ties after the products and the quotients), huge ones
+      // (±∞ sums: ties between classes), zeros; Gaussian weights down to float16's subnormals
+      const features = Float32Array.from({ length: C * plane }, (_, i) => {
+        const p = i % plane;
+        return p % 9 === 0 ? (rand() - 0.5) * 1e7 : p % 10 === 0 ? 0 : (rand() - 0.5) * 2 ** -(p % 12);
+      });
+      const gaussian = Float32Array.from(
+        { length: plane },
+        (_, p) => HALF_VALUES[floatToHalfBits(p % 5 === 0 ? rand() * 1e-5 + 6e-8 : rand() * 10 + 1e-3)],
+      );
+      const fused = await createAccumulatingHead(
+        ort,
+        await exportFoldSegmentationHead(model, '0', 'accumulating'),
+        backend,
+      );
+      const labelsHead = await createLabelsHead(
+        ort,
+        await exportFoldSegmentationHead(model, '0', 'labels'),
+        backend,
+      );
+      try {
+        // the path it replaces: sums from zero, then nnU-Net's division and first-maximum argmax
+        const sums = await fused.run(features, new Uint16Array(K * plane), gaussian, [y, x]);
+        const weight = Uint16Array.from(gaussian, (g) => floatToHalfBits(g));
+        const crop = { K, padded: [1, y, x], padBelow: [0, 0, 0], Y: y, X: x };
+        const want = sliceLabels({ half: true, logits: [sums], weight }, crop, K - 1);
+        const got = await labelsHead.run(features, gaussian, [y, x]);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        expect(new Set(got).size).toBe(K); // every class wins somewhere
+        // the data holds ties the first maximum decides: equal float16 sums in two classes
+        let ties = 0;
+        for (let p = 0; p < plane; p++)
+          for (let k = 1; k < K; k++) if (sums[k * plane + p] === sums[p] && got[p] === 0) ties++;
+        expect(ties).toBeGreaterThan(0);
+      } finally {
+        await fused.release();
+        await labelsHead.release();
       }
     });
   });

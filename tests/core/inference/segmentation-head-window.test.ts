@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { sliceLabels } from '../../../src/core/inference/export/slice-labels';
 import {
   type AccumulateFn,
   type NetworkFn,
   predictSlidingWindow,
+  type SliceLabelsFn,
+  streamSlidingWindow,
 } from '../../../src/core/inference/predict-sliding-window';
 import { floatToHalfBits, HALF_VALUES } from '../../../src/core/pycompat/float16';
 
@@ -113,4 +116,74 @@ describe('sliding window with the segmentation head apart', () => {
     expect(calls).toBe(2 * 3 * 8); // 2 folds × 3 z tiles (13 slices, step 4) × 8 slices
     expect(Array.from(fused)).toEqual(Array.from(plain));
   });
+
+  // what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
+  const accumulateInJs: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
+    const plane = y * x;
+    const logits = headOf(features, plane);
+    const out = new Uint16Array(sums.length);
+    for (let k = 0; k < K; k++)
+      for (let p = 0; p < plane; p++) {
+        const i = k * plane + p;
+        out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
+      }
+    return out;
+  };
+
+  for (const Z of [13, 6]) {
+    it(`labels from the head for slices one tile covers alone (${Z} slices): the labels of the sums`, async () => {
+      // 13 slices: z tiles at 0, 2 and 5 (patch 8), so slices 0–1 and 10–12 are a single tile's;
+      // 6 slices: padded to the patch, one tile, every slice its own (the padding is never labelled)
+      const shape = [C, Z, 6, 7];
+      const n = Z * 6 * 7;
+      const data = Float32Array.from({ length: C * n }, (_, i) => Math.cos(i * 0.13) * 4);
+      const options = { patchSize: [8, 8, 8], numClasses: K };
+      const run = async (labels: SliceLabelsFn | null) => {
+        const volume = new Int32Array(n).fill(-1);
+        const fromHead: number[] = [];
+        await streamSlidingWindow(data, shape, [trunk], {
+          ...options,
+          head: {
+            fns: [headOnly],
+            channels: F,
+            accumulate: [accumulateInJs],
+            labels: labels ? [labels] : undefined,
+          },
+          onSums: async ({ z, sums, crop }) => volume.set(sliceLabels(sums, crop, K - 1), z * 42),
+          onLabels: (z, l) => {
+            fromHead.push(z);
+            volume.set(l, z * 42);
+          },
+        });
+        return { volume, fromHead };
+      };
+      // what the 'labels' graph computes: the first argmax of half(float(half(logit × g)) / g)
+      const labelsInJs: SliceLabelsFn = async (features, gaussian, [y, x]) => {
+        const plane = y * x;
+        const logits = headOf(features, plane);
+        const out = new Int32Array(plane);
+        for (let p = 0; p < plane; p++) {
+          let best = Number.NEGATIVE_INFINITY;
+          for (let k = 0; k < K; k++) {
+            const sum = HALF_VALUES[floatToHalfBits(Math.fround(logits[k * plane + p] * gaussian[p]))];
+            const q = HALF_VALUES[floatToHalfBits(Math.fround(sum / gaussian[p]))];
+            if (q > best) {
+              best = q;
+              out[p] = k;
+            }
+          }
+        }
+        return out;
+      };
+      const reference = await run(null);
+      const withHead = await run(labelsInJs);
+      expect(reference.fromHead).toEqual([]);
+      expect(withHead.fromHead.sort((a, b) => a - b)).toEqual(
+        Z === 13 ? [0, 1, 10, 11, 12] : [0, 1, 2, 3, 4, 5],
+      );
+      expect(reference.volume.includes(-1)).toBe(false);
+      expect(new Set(reference.volume).size).toBeGreaterThan(1);
+      expect(Array.from(withHead.volume)).toEqual(Array.from(reference.volume));
+    });
+  }
 });

@@ -85,12 +85,12 @@ export async function exportFold(
 export async function exportFoldSegmentationHead(
   model: NnunetModel,
   fold: string,
-  kind: 'logits' | 'accumulating' = 'logits',
+  kind: 'logits' | 'accumulating' | 'labels' = 'logits',
 ): Promise<Uint8Array> {
   const ckpt = foldCheckpoint(model, fold);
   return kind === 'logits'
     ? exportSegmentationHeadToOnnx(ckpt, model.spec)
-    : exportAccumulatingHeadToOnnx(ckpt, model.spec);
+    : exportAccumulatingHeadToOnnx(ckpt, model.spec, kind === 'labels' ? 'labels' : 'sums');
 }
 
 /** A fold's checkpoint, or a clear error naming the fold when it is missing or incomplete. */

@@ -182,24 +182,54 @@ export function emitSegmentationHead(
  * `gaussian` [1, 1, 1, y, x] float32 → `accumulated` = half(float(accumulator) + float32(logits × gaussian))
  * [1, K, 1, y, x] float16 — `predicted_logits[sl] += prediction * gaussian` exactly (the casts round to
  * nearest even, as torch's), in onnxruntime's threads instead of JavaScript.
+ *
+ * `output: 'labels'` is for a slice that this tile alone covers, with one fold: its sums are then
+ * half(logits × g) and its weight g, so the graph goes on to nnU-Net's division and argmax —
+ * `labels` [1, y, x] int64 = first argmax over classes of half(float(sum) / g) — and neither the K × plane
+ * sums nor the division come back to JavaScript. (Without the accumulator's add a −0 sum stays −0; it
+ * compares equal to +0, so no label changes.)
  */
-export function emitAccumulatingHead(spec: NetworkSpec, weights: Map<string, Float32Array>): Uint8Array {
+export function emitAccumulatingHead(
+  spec: NetworkSpec,
+  weights: Map<string, Float32Array>,
+  output: 'sums' | 'labels' = 'sums',
+): Uint8Array {
   if (spec.dim !== 3) throw new TesseraError('bad-argument', 'accumulating head', 'is for 3-D networks');
   const g = new GraphBuilder('fp32');
   const { seg, logits } = segmentationConv(g, spec, weights, 'features');
   const weighted = g.node('Mul', [logits, 'gaussian'], 'prediction_times_gaussian');
+  const plane = ['y', 'x'];
+  const features = { name: 'features', elemType: DataType.FLOAT, shape: [1, seg.inChannels, 1, ...plane] };
+  const gaussian = { name: 'gaussian', elemType: DataType.FLOAT, shape: [1, 1, 1, ...plane] };
+  const toHalfAndBack = (x: string, name: string) =>
+    g.node('Cast', [g.node('Cast', [x], `${name}_to_half`, { to: DataType.FLOAT16 })], `${name}_half_value`, {
+      to: DataType.FLOAT,
+    });
+  if (output === 'labels') {
+    const quotient = g.node('Div', [toHalfAndBack(weighted, 'sum'), 'gaussian'], 'divide_by_weight');
+    g.node('ArgMax', [toHalfAndBack(quotient, 'quotient')], 'argmax', { axis: 1, keepdims: 0 }, 'labels');
+    return encodeModel({
+      graphName: `${spec.networkClass}_labels_head`,
+      nodes: g.nodes,
+      initializers: g.initializers,
+      inputs: [features, gaussian],
+      outputs: [{ name: 'labels', elemType: DataType.INT64, shape: [1, 1, ...plane] }],
+      opset: OPSET,
+      producerName: 'tessera',
+      producerVersion: '0.1.0',
+    });
+  }
   const sum32 = g.node('Cast', ['accumulator'], 'accumulator_to_float', { to: DataType.FLOAT });
   const sum = g.node('Add', [sum32, weighted], 'accumulate');
   g.node('Cast', [sum], 'accumulated_to_half', { to: DataType.FLOAT16 }, 'accumulated');
-  const plane = ['y', 'x'];
   return encodeModel({
     graphName: `${spec.networkClass}_accumulating_head`,
     nodes: g.nodes,
     initializers: g.initializers,
     inputs: [
-      { name: 'features', elemType: DataType.FLOAT, shape: [1, seg.inChannels, 1, ...plane] },
+      features,
       { name: 'accumulator', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] },
-      { name: 'gaussian', elemType: DataType.FLOAT, shape: [1, 1, 1, ...plane] },
+      gaussian,
     ],
     outputs: [{ name: 'accumulated', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] }],
     opset: OPSET,
