@@ -26,24 +26,27 @@ const MODEL = path.join(
   'inference/ct3d_folds/Dataset910_SynthCT/nnUNetTrainer__nnUNetPlans__3d_fullres',
 );
 
+/** The fixture model, its feature channels and classes, and a seeded generator. */
+async function fixture(seed: number) {
+  const bundle = await openModelBundle(await openFileSet(MODEL));
+  if (bundle.kind !== 'nnunet') throw new Error('expected an nnU-Net model');
+  const model = bundle.model;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  return { model, C: featureChannels(model.spec), K: model.spec.numClasses, rand };
+}
+
 for (const [name, ort, backend] of [
   ['onnxruntime-node', ortNode as unknown as OrtLike, 'cpu'],
   ['wasm', ortWasm, 'wasm'],
 ] as const) {
   describe(`accumulating head on ${name}`, () => {
     it('adds logit × Gaussian into float16 sums exactly as the CPU accumulator', async () => {
-      const bundle = await openModelBundle(await openFileSet(MODEL));
-      if (bundle.kind !== 'nnunet') throw new Error('expected an nnU-Net model');
-      const model = bundle.model;
-      const C = featureChannels(model.spec);
-      const K = model.spec.numClasses;
+      const { model, C, K, rand } = await fixture(11);
       const [y, x] = [13, 17];
       const plane = y * x;
-      let seed = 11;
-      const rand = () => {
-        seed = (seed * 1103515245 + 12345) >>> 0;
-        return seed / 2 ** 32;
-      };
       const features = Float32Array.from({ length: C * plane }, () => (rand() - 0.5) * 8);
       const sums = Uint16Array.from({ length: K * plane }, (_, i) =>
         floatToHalfBits(
@@ -83,18 +86,9 @@ for (const [name, ort, backend] of [
     });
 
     it('labels of a slice one tile covers alone: the argmax of the accumulated sums divided by the Gaussian', async () => {
-      const bundle = await openModelBundle(await openFileSet(MODEL));
-      if (bundle.kind !== 'nnunet') throw new Error('expected an nnU-Net model');
-      const model = bundle.model;
-      const C = featureChannels(model.spec);
-      const K = model.spec.numClasses;
+      const { model, C, K, rand } = await fixture(5);
       const [y, x] = [19, 23];
       const plane = y * x;
-      let seed = 5;
-      const rand = () => {
-        seed = (seed * 1103515245 + 12345) >>> 0;
-        return seed / 2 ** 32;
-      };
       // small features (close logits: float16 ties after the products and the quotients), huge ones
       // (±∞ sums: ties between classes), zeros; Gaussian weights down to float16's subnormals
       const features = Float32Array.from({ length: C * plane }, (_, i) => {

@@ -50,6 +50,19 @@ function headOf(features: Float32Array, n: number): Float32Array {
   return out;
 }
 
+// what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
+const accumulateInJs: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
+  const plane = y * x;
+  const logits = headOf(features, plane);
+  const out = new Uint16Array(sums.length);
+  for (let k = 0; k < K; k++)
+    for (let p = 0; p < plane; p++) {
+      const i = k * plane + p;
+      out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
+    }
+  return out;
+};
+
 const spatial = (shape: number[]) => shape.slice(2).reduce((a, b) => a * b, 1);
 const trunk: NetworkFn = async (tile, shape) => featuresOf(tile, shape);
 const head: NetworkFn = async (features, shape) => headOf(features, spatial(shape));
@@ -96,18 +109,9 @@ describe('sliding window with the segmentation head apart', () => {
     const head = { fns: [headOnly, headOnly], channels: F };
     const plain = await predictSlidingWindow(data, shape, [trunk, trunk], { ...options, head });
     let calls = 0;
-    // what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
-    const accumulate: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
+    const accumulate: AccumulateFn = (...args) => {
       calls++;
-      const plane = y * x;
-      const logits = headOf(features, plane);
-      const out = new Uint16Array(sums.length);
-      for (let k = 0; k < K; k++)
-        for (let p = 0; p < plane; p++) {
-          const i = k * plane + p;
-          out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
-        }
-      return out;
+      return accumulateInJs(...args);
     };
     const fused = await predictSlidingWindow(data, shape, [trunk, trunk], {
       ...options,
@@ -116,19 +120,6 @@ describe('sliding window with the segmentation head apart', () => {
     expect(calls).toBe(2 * 3 * 8); // 2 folds × 3 z tiles (13 slices, step 4) × 8 slices
     expect(Array.from(fused)).toEqual(Array.from(plain));
   });
-
-  // what emitAccumulatingHead computes: half(float(sum) + float32(logit × gaussian))
-  const accumulateInJs: AccumulateFn = async (features, sums, gaussian, [y, x]) => {
-    const plane = y * x;
-    const logits = headOf(features, plane);
-    const out = new Uint16Array(sums.length);
-    for (let k = 0; k < K; k++)
-      for (let p = 0; p < plane; p++) {
-        const i = k * plane + p;
-        out[i] = floatToHalfBits(Math.fround(HALF_VALUES[sums[i]] + Math.fround(logits[i] * gaussian[p])));
-      }
-    return out;
-  };
 
   for (const Z of [13, 6]) {
     it(`labels from the head for slices one tile covers alone (${Z} slices): the labels of the sums`, async () => {
