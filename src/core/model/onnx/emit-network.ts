@@ -201,6 +201,7 @@ export function emitAccumulatingHead(
   const plane = ['y', 'x'];
   const features = { name: 'features', elemType: DataType.FLOAT, shape: [1, seg.inChannels, 1, ...plane] };
   const gaussian = { name: 'gaussian', elemType: DataType.FLOAT, shape: [1, 1, 1, ...plane] };
+  const sums = [1, seg.outChannels, 1, ...plane];
   const toHalfAndBack = (x: string, name: string) =>
     g.node('Cast', [g.node('Cast', [x], `${name}_to_half`, { to: DataType.FLOAT16 })], `${name}_half_value`, {
       to: DataType.FLOAT,
@@ -208,30 +209,24 @@ export function emitAccumulatingHead(
   if (output === 'labels') {
     const quotient = g.node('Div', [toHalfAndBack(weighted, 'sum'), 'gaussian'], 'divide_by_weight');
     g.node('ArgMax', [toHalfAndBack(quotient, 'quotient')], 'argmax', { axis: 1, keepdims: 0 }, 'labels');
-    return encodeModel({
-      graphName: `${spec.networkClass}_labels_head`,
-      nodes: g.nodes,
-      initializers: g.initializers,
-      inputs: [features, gaussian],
-      outputs: [{ name: 'labels', elemType: DataType.INT64, shape: [1, 1, ...plane] }],
-      opset: OPSET,
-      producerName: 'tessera',
-      producerVersion: '0.1.0',
-    });
+  } else {
+    const sum32 = g.node('Cast', ['accumulator'], 'accumulator_to_float', { to: DataType.FLOAT });
+    const sum = g.node('Add', [sum32, weighted], 'accumulate');
+    g.node('Cast', [sum], 'accumulated_to_half', { to: DataType.FLOAT16 }, 'accumulated');
   }
-  const sum32 = g.node('Cast', ['accumulator'], 'accumulator_to_float', { to: DataType.FLOAT });
-  const sum = g.node('Add', [sum32, weighted], 'accumulate');
-  g.node('Cast', [sum], 'accumulated_to_half', { to: DataType.FLOAT16 }, 'accumulated');
   return encodeModel({
-    graphName: `${spec.networkClass}_accumulating_head`,
+    graphName: `${spec.networkClass}_${output === 'labels' ? 'labels' : 'accumulating'}_head`,
     nodes: g.nodes,
     initializers: g.initializers,
-    inputs: [
-      features,
-      { name: 'accumulator', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] },
-      gaussian,
+    inputs:
+      output === 'labels'
+        ? [features, gaussian]
+        : [features, { name: 'accumulator', elemType: DataType.FLOAT16, shape: sums }, gaussian],
+    outputs: [
+      output === 'labels'
+        ? { name: 'labels', elemType: DataType.INT64, shape: [1, 1, ...plane] }
+        : { name: 'accumulated', elemType: DataType.FLOAT16, shape: sums },
     ],
-    outputs: [{ name: 'accumulated', elemType: DataType.FLOAT16, shape: [1, seg.outChannels, 1, ...plane] }],
     opset: OPSET,
     producerName: 'tessera',
     producerVersion: '0.1.0',
